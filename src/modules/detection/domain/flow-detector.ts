@@ -1,0 +1,457 @@
+/**
+ * Online flow detector over Zeek-style connection records (conn.log). Flows arrive in file order; a
+ * flow's score depends only on itself, the flows before it and built-in knowledge (flow-rules.ts).
+ *
+ * State is four bounded hash tables of decayed counters (flow-state.ts):
+ *   source  (src)                 failed new channels, outbound volume history
+ *   service (src, proto:port)     distinct destinations (horizontal scan), auth attempts (brute force)
+ *   peer    (src, dst)            distinct ports (vertical scan), flow and packet rates (flood), auth attempts
+ *   channel (src, dst, proto:port) novelty, connection attempts and their inter-arrival jitter (beacon)
+ * Decayed counters stand in for sliding windows: a counter with time constant tau fed at rate r settles
+ * at r * tau, so "n distinct in about tau seconds" is a threshold on the counter.
+ */
+import { conflict } from '../../../core/errors';
+import type { FlowRecord } from '../../telemetry/domain/records';
+import type { AttackTechnique, DetectionAlert } from './alert';
+import { FlowAlertAggregator } from './flow-alerts';
+import {
+  AUTH_PORTS,
+  addressScope,
+  BEHAVIOUR_INDEX,
+  COMMON_SERVICE_PORTS,
+  DEFAULT_FLOW_THRESHOLDS,
+  type FlowBehaviour,
+  type FlowThresholds,
+  INFRASTRUCTURE_UDP_PORTS,
+  IRC_PORTS,
+  isFailedTcpState,
+  isGroupAddress,
+  PROTO_TCP,
+  PROTO_UDP,
+  protoCode,
+  ratioScore,
+  TECHNIQUES,
+} from './flow-rules';
+import { decay, hashA, hashB, KeyedTable } from './flow-state';
+
+export interface FlowVerdict {
+  /** 0..1: how suspicious the behaviour this flow belongs to is, at this time. */
+  score: number;
+  alert: boolean;
+  /** The strongest behaviour the flow belongs to, or null when none is even half-way to its threshold. */
+  behaviour: FlowBehaviour | null;
+}
+
+export interface FlowDetectorOptions {
+  thresholds?: Partial<FlowThresholds>;
+  /** Caps on tracked keys; the least recently seen are evicted past them. */
+  maxSources?: number;
+  maxChannels?: number;
+  /** Evidence record ids kept per alert. */
+  recordIdCap?: number;
+  /** Called when an aggregated alert window closes. */
+  onAlert?: (alert: DetectionAlert) => void;
+}
+
+// Field layouts of the tables.
+const S_T = 0;
+const S_FAILCH = 1;
+const S_N = 2;
+const S_LMEAN = 3;
+const S_LVAR = 4;
+const SOURCE_FIELDS = 5;
+
+const V_T = 0;
+const V_NEWDST = 1;
+const V_AUTH = 2;
+const SERVICE_FIELDS = 3;
+
+const P_T = 0;
+const P_NEWPORTS = 1;
+const P_FLOWS = 2;
+const P_PKTS = 3;
+const P_AUTH = 4;
+const P_BYTES = 5;
+const PEER_FIELDS = 6;
+
+const C_ATTEMPT_T = 0;
+const C_ORIG_PORT = 1;
+const C_ATTEMPTS = 2;
+const C_IA_MEAN = 3;
+const C_IA_DEV = 4;
+const C_BEACON = 5;
+const C_BUCKET = 6;
+const C_RUN = 7;
+const CHANNEL_FIELDS = 8;
+
+/** A TCP connection attempt is retried with the same source port for up to ~2 min (Linux tcp_syn_retries=6, RFC 6298 backoff). */
+const SYN_RETRY_SECONDS = 130;
+/** Weight of a new inter-arrival in the beacon's running mean and deviation. */
+const BEACON_ALPHA = 0.2;
+/** Cap on threshold ratios so one extreme measure does not dwarf the rest. */
+const MAX_RATIO = 20;
+
+export class FlowDetector {
+  readonly thresholds: FlowThresholds;
+  private sources!: KeyedTable;
+  private services!: KeyedTable;
+  private peers!: KeyedTable;
+  private channels!: KeyedTable;
+  private readonly maxSources: number;
+  private readonly maxChannels: number;
+  private scoring = false;
+  private readonly aggregator: FlowAlertAggregator;
+  private readonly verdict: FlowVerdict = { score: 0, alert: false, behaviour: null };
+  /** Services and external destinations seen working in a benign baseline. */
+  private readonly baselinePorts = new Set<number>();
+  private readonly baselineDestinations = new Set<string>();
+  private learning = false;
+  private flows = 0;
+  private lastTs = 0;
+  baselineFlows = 0;
+
+  constructor(opts: FlowDetectorOptions = {}) {
+    this.thresholds = { ...DEFAULT_FLOW_THRESHOLDS, ...opts.thresholds };
+    this.maxSources = opts.maxSources ?? 65_536;
+    this.maxChannels = opts.maxChannels ?? 1 << 20;
+    this.resetState();
+    this.aggregator = new FlowAlertAggregator(
+      this.thresholds.alertGapSeconds,
+      opts.recordIdCap,
+      opts.onAlert,
+    );
+  }
+
+  /**
+   * Learns normal from a benign flow: the same state updates as `score`, no alerts, and the services and
+   * external destinations it used successfully count as known afterwards.
+   */
+  learn(flow: FlowRecord): void {
+    if (this.scoring) throw conflict('a baseline must be learned before the first flow is scored');
+    this.learning = true;
+    this.process(flow);
+    this.learning = false;
+    this.baselineFlows++;
+    const pc = protoCode(flow.proto);
+    const ok = flow.connState === 'SF' || flow.connState === 'S1' || flow.connState === 'S3' || flow.respPkts;
+    if (ok && addressScope(flow.respHost) === 'external') {
+      this.baselinePorts.add((pc << 16) | (flow.respPort & 0xffff));
+      if (this.baselineDestinations.size < 100_000) this.baselineDestinations.add(flow.respHost);
+    }
+  }
+
+  /** Scores one flow. The returned object is reused by the next call: copy what you keep. */
+  score(flow: FlowRecord): FlowVerdict {
+    if (!this.scoring) {
+      // The baseline taught which services and destinations are normal; its counters and clock belong
+      // to other devices and another time, so scoring starts from empty state.
+      this.scoring = true;
+      if (this.baselineFlows > 0) this.resetState();
+    }
+    this.flows++;
+    const v = this.process(flow);
+    if ((this.flows & 1023) === 0) this.aggregator.closeIdle(flow.ts);
+    return v;
+  }
+
+  /** Closes all alert windows and returns every alert raised so far. */
+  flush(): DetectionAlert[] {
+    return this.aggregator.flush();
+  }
+
+  get alerts(): readonly DetectionAlert[] {
+    return this.aggregator.closed;
+  }
+
+  stats(): { flows: number; trackedKeys: number; evictedKeys: number; stateBytes: number } {
+    const tables = [this.sources, this.services, this.peers, this.channels];
+    return {
+      flows: this.flows,
+      trackedKeys: tables.reduce((n, t) => n + t.size, 0),
+      evictedKeys: tables.reduce((n, t) => n + t.evicted, 0),
+      stateBytes: tables.reduce((n, t) => n + t.bytes, 0),
+    };
+  }
+
+  private process(flow: FlowRecord): FlowVerdict {
+    const th = this.thresholds;
+    const t = Math.max(flow.ts, this.lastTs); // tolerate small reordering: time never runs back
+    this.lastTs = t;
+    const sa = hashA(flow.origHost);
+    const sb = hashB(flow.origHost);
+    const dh = hashA(flow.respHost);
+    const scope = addressScope(flow.respHost);
+    const external = scope === 'external';
+    const group = isGroupAddress(scope);
+    const pc = protoCode(flow.proto);
+    const port = flow.respPort;
+    const portKey = (pc << 16) | (port & 0xffff);
+    const failed = pc === PROTO_TCP && isFailedTcpState(flow.connState);
+    const duration = flow.duration ?? 0;
+    const origPkts = flow.origPkts ?? 0;
+    const origBytes = flow.origBytes ?? 0;
+    const auth = pc === PROTO_TCP && AUTH_PORTS.has(port) && (failed || duration < th.bruteforceShortSeconds);
+
+    // channel: novelty and beacon attempts
+    const channels = this.channels;
+    const c = channels.upsert(sa, sb, dh, portKey, t);
+    const cv = channels.values;
+    const co = c * CHANNEL_FIELDS;
+    const newChannel = channels.created || t - channels.lastSeen[c] > th.noveltySeconds;
+    channels.lastSeen[c] = t;
+    const retry =
+      !channels.created &&
+      pc === PROTO_TCP &&
+      flow.origPort === cv[co + C_ORIG_PORT] &&
+      t - cv[co + C_ATTEMPT_T] < SYN_RETRY_SECONDS;
+    if (!retry) {
+      if (cv[co + C_ATTEMPTS] > 0) {
+        const ia = t - cv[co + C_ATTEMPT_T];
+        if (ia > 2 * th.beaconMaxPeriod) {
+          cv[co + C_ATTEMPTS] = 0;
+          cv[co + C_BEACON] = 0;
+          cv[co + C_RUN] = 0;
+        } else if (cv[co + C_ATTEMPTS] === 1) {
+          cv[co + C_IA_MEAN] = ia;
+          cv[co + C_IA_DEV] = ia * 0.5; // an uncertain prior: regularity must be shown, not assumed
+        } else {
+          const mean = cv[co + C_IA_MEAN];
+          cv[co + C_IA_DEV] += BEACON_ALPHA * (Math.abs(ia - mean) - cv[co + C_IA_DEV]);
+          cv[co + C_IA_MEAN] = mean + BEACON_ALPHA * (ia - mean);
+        }
+      }
+      cv[co + C_ATTEMPTS]++;
+      cv[co + C_ATTEMPT_T] = t;
+      cv[co + C_ORIG_PORT] = flow.origPort;
+    }
+    // Persistence: in how many consecutive time buckets (one empty bucket tolerated) the channel was used.
+    const bucket = Math.floor(t / th.beaconBucketSeconds);
+    const lastBucket = cv[co + C_BUCKET];
+    if (cv[co + C_RUN] === 0 || bucket - lastBucket > 2) cv[co + C_RUN] = 1;
+    else if (bucket > lastBucket) cv[co + C_RUN]++;
+    cv[co + C_BUCKET] = bucket;
+    let beaconRatio = 0;
+    const attempts = cv[co + C_ATTEMPTS];
+    const period = cv[co + C_IA_MEAN];
+    if (
+      external &&
+      attempts >= 3 &&
+      period > 0 &&
+      period <= th.beaconMaxPeriod &&
+      !this.isInfrastructure(pc, port)
+    ) {
+      const common = this.isCommonPort(pc, port);
+      const limit = common ? th.beaconJitterCommonPort : th.beaconJitter;
+      const need = common ? th.beaconMinAttemptsCommonPort : th.beaconMinAttempts;
+      const jitter = cv[co + C_IA_DEV] / period;
+      // Once a channel is a beacon, twice the jitter keeps it one (hysteresis), so a late retry stays in it.
+      const effLimit = cv[co + C_BEACON] === 1 ? limit * 2 : limit;
+      const regular = Math.min(MAX_RATIO, effLimit / Math.max(jitter, 1e-3)) * Math.min(1, attempts / need);
+      // A device that keeps coming back to an external host on a port no IoT service uses is a C&C
+      // channel even when its timing is irregular (Mirai's IRC reconnects); common ports need regularity.
+      const persistent = common
+        ? 0
+        : (cv[co + C_RUN] / th.beaconPersistenceBuckets) * Math.min(1, attempts / need);
+      beaconRatio = Math.max(regular, persistent);
+      if (beaconRatio >= 1 && attempts < need) beaconRatio = 0.99;
+      cv[co + C_BEACON] = beaconRatio >= 1 ? 1 : 0;
+    }
+
+    // peer: vertical scan, flood, per-host brute force
+    const peers = this.peers;
+    const p = peers.upsert(sa, sb, dh, 0, t);
+    const newPeer = peers.created;
+    peers.lastSeen[p] = t;
+    const pv = peers.values;
+    const po = p * PEER_FIELDS;
+    const dtP = t - pv[po + P_T];
+    pv[po + P_T] = t;
+    const dScan = decay(dtP, th.scanTau);
+    const dFlood = decay(dtP, th.floodTau);
+    pv[po + P_NEWPORTS] = pv[po + P_NEWPORTS] * dScan + (newChannel ? 1 : 0);
+    pv[po + P_AUTH] = pv[po + P_AUTH] * dScan + (auth ? 1 : 0);
+    pv[po + P_FLOWS] = pv[po + P_FLOWS] * dFlood + 1;
+    // A long flow's packets are spread over its duration: count the share of one time constant.
+    // Floods go unanswered: count packets and bytes only of flows the peer sent (almost) nothing back on,
+    // so a large download's acknowledgements are not a flood.
+    const respPkts = flow.respPkts ?? 0;
+    const unanswered = (flow.respBytes ?? 0) === 0 || respPkts * 10 < origPkts;
+    const share = duration > th.floodTau ? th.floodTau / duration : 1;
+    pv[po + P_PKTS] = pv[po + P_PKTS] * dFlood + (unanswered ? origPkts * share : 0);
+    pv[po + P_BYTES] = pv[po + P_BYTES] * dFlood + (unanswered ? origBytes * share : 0);
+    let verticalRatio = 0;
+    let floodRatio = 0;
+    let floodRate = 0;
+    if (!group) {
+      verticalRatio = pv[po + P_NEWPORTS] / th.verticalDistinctPorts;
+      const flowRate = pv[po + P_FLOWS] / th.floodTau;
+      const pktRate = pv[po + P_PKTS] / th.floodTau;
+      const byteRate = pv[po + P_BYTES] / th.floodTau;
+      floodRatio = Math.max(
+        flowRate / th.floodFlowsPerSecond,
+        pktRate / th.floodPacketsPerSecond,
+        byteRate / th.floodBytesPerSecond,
+      );
+      floodRate = Math.max(flowRate, pktRate);
+    }
+
+    // service: horizontal scan, brute force across few hosts
+    const services = this.services;
+    const s = services.upsert(sa, sb, portKey, 0, t);
+    services.lastSeen[s] = t;
+    const sv = services.values;
+    const so = s * SERVICE_FIELDS;
+    const dScanV = decay(t - sv[so + V_T], th.scanTau);
+    sv[so + V_T] = t;
+    sv[so + V_NEWDST] = sv[so + V_NEWDST] * dScanV + (newChannel && !group ? 1 : 0);
+    sv[so + V_AUTH] = sv[so + V_AUTH] * dScanV + (auth ? 1 : 0);
+    const distinctDst = sv[so + V_NEWDST];
+    const horizontalRatio = distinctDst / th.horizontalDistinctDst;
+    let bruteRatio = 0;
+    if (pc === PROTO_TCP && AUTH_PORTS.has(port)) {
+      const perHost = pv[po + P_AUTH] / th.bruteforceAttempts;
+      const perPort = sv[so + V_AUTH] / th.bruteforceAttempts;
+      // Many attempts on few hosts; one attempt per host is a scan, not a guess.
+      const repeats = sv[so + V_AUTH] / Math.max(1, distinctDst);
+      bruteRatio = Math.max(perHost, repeats >= th.bruteforceAttemptsPerHost ? perPort : 0);
+    }
+
+    // source: failed channels, outbound volume
+    const sources = this.sources;
+    const src = sources.upsert(sa, sb, 0, 0, t);
+    sources.lastSeen[src] = t;
+    const xv = sources.values;
+    const xo = src * SOURCE_FIELDS;
+    xv[xo + S_FAILCH] =
+      xv[xo + S_FAILCH] * decay(t - xv[xo + S_T], th.scanTau) + (failed && newChannel ? 1 : 0);
+    xv[xo + S_T] = t;
+    const failedRatio = xv[xo + S_FAILCH] / th.failedChannels;
+    let exfilRatio = 0;
+    let exfilZ = 0;
+    // An upload is answered (acknowledged); an unanswered stream of bytes is a flood, scored above.
+    if (external && origBytes > 0 && !unanswered) {
+      const x = Math.log1p(origBytes);
+      const n = xv[xo + S_N];
+      const mean = xv[xo + S_LMEAN];
+      if (n >= th.exfilMinHistory && origBytes >= th.exfilMinBytes) {
+        exfilZ = (x - mean) / Math.max(Math.sqrt(xv[xo + S_LVAR]), 0.5);
+        exfilRatio = exfilZ / th.exfilSigma;
+      }
+      // Running mean/variance, exact for the first 1,000 flows, then exponentially weighted.
+      const w = 1 / Math.min(n + 1, 1000);
+      const d = x - mean;
+      xv[xo + S_LMEAN] = mean + w * d;
+      xv[xo + S_LVAR] = (1 - w) * (xv[xo + S_LVAR] + w * d * d);
+      xv[xo + S_N] = n + 1;
+    }
+
+    // pick the strongest behaviour
+    let best: FlowBehaviour | null = null;
+    let bestRatio = 0;
+    let technique: AttackTechnique = TECHNIQUES.networkServiceDiscovery;
+    let metricName = '';
+    let metric = 0;
+    if (horizontalRatio > bestRatio) {
+      best = 'port_scan_horizontal';
+      bestRatio = horizontalRatio;
+      technique = TECHNIQUES.networkServiceDiscovery;
+      metricName = 'distinctDestinationsDecayed';
+      metric = distinctDst;
+    }
+    if (verticalRatio > bestRatio) {
+      best = 'port_scan_vertical';
+      bestRatio = verticalRatio;
+      technique = TECHNIQUES.networkServiceDiscovery;
+      metricName = 'distinctPortsDecayed';
+      metric = pv[po + P_NEWPORTS];
+    }
+    if (bruteRatio > bestRatio) {
+      best = 'bruteforce';
+      bestRatio = bruteRatio;
+      technique = TECHNIQUES.bruteForce;
+      metricName = 'attemptsDecayed';
+      metric = Math.max(pv[po + P_AUTH], sv[so + V_AUTH]);
+    }
+    if (beaconRatio > bestRatio) {
+      best = 'cnc_beacon';
+      bestRatio = beaconRatio;
+      technique = this.isCommonPort(pc, port)
+        ? TECHNIQUES.applicationLayerProtocol
+        : TECHNIQUES.nonStandardPort;
+      metricName = 'periodSeconds';
+      metric = period;
+    }
+    if (floodRatio > bestRatio) {
+      best = 'flood';
+      bestRatio = floodRatio;
+      // SYN/ACK floods exhaust the target's connection state (T1499); the rest saturate the link (T1498).
+      technique = pc === PROTO_TCP ? TECHNIQUES.endpointDenialOfService : TECHNIQUES.networkDenialOfService;
+      metricName = 'ratePerSecond';
+      metric = floodRate;
+    }
+    if (exfilRatio > bestRatio) {
+      best = 'exfiltration';
+      bestRatio = exfilRatio;
+      technique =
+        cv[co + C_BEACON] === 1
+          ? TECHNIQUES.exfiltrationOverC2
+          : TECHNIQUES.exfiltrationOverAlternativeProtocol;
+      metricName = 'sigmaAboveHistory';
+      metric = exfilZ;
+    }
+    if (failedRatio > bestRatio) {
+      best = 'failed_connections';
+      bestRatio = failedRatio;
+      technique = TECHNIQUES.activeScanning;
+      metricName = 'failedChannelsDecayed';
+      metric = xv[xo + S_FAILCH];
+    }
+
+    // Weak context that raises the score without alerting: a new external peer, a non-standard port.
+    let weak = 0;
+    if (external && newPeer && !this.baselineDestinations.has(flow.respHost)) weak = 0.15;
+    if (external && !this.isCommonPort(pc, port) && !this.isInfrastructure(pc, port)) weak += 0.1;
+    if (failed) weak += 0.05;
+
+    const v = this.verdict;
+    const alert = bestRatio >= 1;
+    v.score = Math.max(ratioScore(Math.min(bestRatio, MAX_RATIO)), weak);
+    v.alert = alert;
+    v.behaviour = bestRatio >= 0.5 ? best : null;
+    if (alert && best && !this.learning) {
+      this.aggregator.add(
+        best,
+        BEHAVIOUR_INDEX[best],
+        technique,
+        flow,
+        bestRatio,
+        v.score,
+        metricName,
+        metric,
+      );
+    }
+    if (this.learning) {
+      v.alert = false;
+    }
+    return v;
+  }
+
+  private resetState(): void {
+    const idle = Math.max(this.thresholds.noveltySeconds, this.thresholds.beaconMaxPeriod * 2);
+    const cap = this.maxChannels;
+    this.sources = new KeyedTable(SOURCE_FIELDS, { maxCapacity: this.maxSources * 2, idleSeconds: 86_400 });
+    this.services = new KeyedTable(SERVICE_FIELDS, { maxCapacity: cap, idleSeconds: idle });
+    this.peers = new KeyedTable(PEER_FIELDS, { maxCapacity: cap, idleSeconds: idle });
+    this.channels = new KeyedTable(CHANNEL_FIELDS, { maxCapacity: cap * 2, idleSeconds: idle });
+    this.lastTs = 0;
+  }
+
+  private isInfrastructure(pc: number, port: number): boolean {
+    return (pc === PROTO_UDP && INFRASTRUCTURE_UDP_PORTS.has(port)) || (pc === PROTO_TCP && port === 53);
+  }
+
+  private isCommonPort(pc: number, port: number): boolean {
+    if (IRC_PORTS.has(port)) return false;
+    return COMMON_SERVICE_PORTS.has(port) || this.baselinePorts.has((pc << 16) | (port & 0xffff));
+  }
+}

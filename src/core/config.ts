@@ -25,7 +25,8 @@ function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw invalid(`${name} must be a port number 0-65535, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw invalid(`${name} must be a port number 0-65535, got "${raw}"`);
   return n;
 }
 

@@ -1,5 +1,12 @@
 /** The one error type of CoverWatch. Domain code throws it; src/server maps `kind` to an HTTP status. */
-export type ErrorKind = 'not_found' | 'invalid' | 'forbidden' | 'unauthenticated' | 'conflict' | 'unavailable';
+export type ErrorKind =
+  | 'not_found'
+  | 'invalid'
+  | 'forbidden'
+  | 'unauthenticated'
+  | 'conflict'
+  | 'unavailable'
+  | 'rate_limited';
 
 export interface ErrorDetail {
   /** Where the problem is: a field path ("devices[3].vendor"), a row ("line 12"), a byte offset. */
@@ -23,7 +30,8 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
-export const invalid = (message: string, details: ErrorDetail[] = []) => new AppError('invalid', message, details);
+export const invalid = (message: string, details: ErrorDetail[] = []) =>
+  new AppError('invalid', message, details);
 export const forbidden = (message = 'not allowed') => new AppError('forbidden', message);
 export const conflict = (message: string, details: ErrorDetail[] = []) =>
   new AppError('conflict', message, details);

@@ -12,7 +12,8 @@ const EXPONENT: Record<string, number> = { JPY: 0, KRW: 0, BHD: 3, KWD: 3, JOD: 
 export const minorUnitExponent = (currency: string): number => EXPONENT[currency] ?? 2;
 
 export function money(amount: number, currency: string): Money {
-  if (!Number.isSafeInteger(amount)) throw invalid(`money amount must be an integer of minor units, got ${amount}`);
+  if (!Number.isSafeInteger(amount))
+    throw invalid(`money amount must be an integer of minor units, got ${amount}`);
   if (!/^[A-Z]{3}$/.test(currency)) throw invalid(`currency must be an ISO 4217 code, got ${currency}`);
   return { amount, currency };
 }

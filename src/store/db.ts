@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { AppError } from '../core';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** The one database type modules see, whichever engine is underneath. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Store {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** A short description for logs ("pglite .coverwatch/pgdata", "postgres 127.0.0.1:5432/db"). */
+  where: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; when absent PGlite is used. */
+  databaseUrl?: string;
+  /** Folder for PGlite's data; absent = in memory (tests). */
+  dataDir?: string;
+  /** Apply migrations on open (default true). */
+  migrate?: boolean;
+}
+
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
+
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  const runMigrations = opts.migrate ?? true;
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    try {
+      await pool.query('select 1');
+    } catch (e) {
+      await pool.end();
+      const url = new URL(opts.databaseUrl);
+      throw new AppError(
+        'unavailable',
+        `cannot reach PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL): ${(e as Error).message}`,
+      );
+    }
+    const db = drizzleNodePg(pool, { schema }) as unknown as Db;
+    if (runMigrations) await migrateNodePg(db as never, { migrationsFolder });
+    const url = new URL(opts.databaseUrl);
+    return { db, kind: 'postgres', where: `postgres ${url.host}${url.pathname}`, close: () => pool.end() };
+  }
+  let client: PGlite;
+  if (opts.dataDir) {
+    const dir = join(opts.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+    client = new PGlite(dir);
+  } else {
+    client = new PGlite();
+  }
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  if (runMigrations) await migratePglite(db as never, { migrationsFolder });
+  return {
+    db,
+    kind: 'pglite',
+    where: opts.dataDir ? `pglite ${join(opts.dataDir, 'pgdata')}` : 'pglite in memory',
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,3 @@
+export { type Db, migrationsFolder, openStore, type Schema, type Store, type StoreOptions } from './db';
+export * as tables from './schema';
+export { type ListOptions, TenantScope, type TenantTable } from './tenant';

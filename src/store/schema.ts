@@ -1,0 +1,3 @@
+// Every table of every module, for drizzle-kit (one migration set) and the typed database handle.
+export * from '../modules/inventory/schema';
+export * from '../modules/tenancy/schema';

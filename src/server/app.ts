@@ -158,29 +158,25 @@ export async function buildApp(opts: AppOptions) {
       if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.includes('.')) {
         return reply.type('text/html').sendFile('index.html');
       }
-      return reply
-        .code(404)
-        .send({
-          error: {
-            kind: 'not_found',
-            message: `no route ${req.method} ${req.url.split('?')[0]}`,
-            details: [],
-            requestId: String(req.id),
-          },
-        });
+      return reply.code(404).send({
+        error: {
+          kind: 'not_found',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+          details: [],
+          requestId: String(req.id),
+        },
+      });
     });
   } else {
     app.setNotFoundHandler((req, reply) =>
-      reply
-        .code(404)
-        .send({
-          error: {
-            kind: 'not_found',
-            message: `no route ${req.method} ${req.url.split('?')[0]}`,
-            details: [],
-            requestId: String(req.id),
-          },
-        }),
+      reply.code(404).send({
+        error: {
+          kind: 'not_found',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+          details: [],
+          requestId: String(req.id),
+        },
+      }),
     );
   }
   return app;

@@ -66,14 +66,12 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
       .send({ error: { kind: 'invalid', message: fe.message, details: [], requestId } });
   }
   req.log.error({ err }, 'unhandled error');
-  return reply
-    .code(500)
-    .send({
-      error: {
-        kind: 'internal',
-        message: 'internal error; quote the request id to support',
-        details: [],
-        requestId,
-      },
-    });
+  return reply.code(500).send({
+    error: {
+      kind: 'internal',
+      message: 'internal error; quote the request id to support',
+      details: [],
+      requestId,
+    },
+  });
 }

@@ -194,8 +194,9 @@ export class TenancyService {
       ]);
     }
     const [u] = await this.db.select().from(users).where(eq(users.email, emailKey));
-    const ok =
-      u && !u.disabled ? await verifyPassword(u.passwordHash, password) : (await DUMMY_HASH_PROMISE, false);
+    let ok = false;
+    if (u && !u.disabled) ok = await verifyPassword(u.passwordHash, password);
+    else await verifyPassword(await DUMMY_HASH_PROMISE, password); // same cost whether or not the user exists
     if (!u || !ok) {
       this.perEmail.fail(emailKey, now);
       this.perAddress.fail(address, now);

@@ -1,0 +1,482 @@
+import { invalid } from '../../../core/errors';
+import { LOSS_SECTIONS, type LossSection, SECTION_COUNT, type SimulationResult } from './fair-types';
+import { summariseLosses } from './loss-summary';
+import { RandomStream } from './random';
+
+/**
+ * Open FAIR Monte Carlo (The Open Group, Risk Taxonomy O-RT C20B and Risk Analysis O-RA C20A):
+ * loss event frequency = threat event frequency x vulnerability; loss magnitude = primary loss per
+ * event plus, with the secondary loss event frequency, secondary loss. Losses are floats in major
+ * currency units; they become Money only where pricing rounds them (DESIGN.md §4).
+ */
+
+/** A loss magnitude. PERT uses the Vose/Davis "modified PERT" weight `lambda` (4 = classic PERT). */
+export type Magnitude =
+  | { dist: 'constant'; value: number }
+  | { dist: 'pert'; min: number; mode: number; max: number; lambda?: number }
+  | { dist: 'lognormal'; mu: number; sigma: number; cap?: number }
+  | { dist: 'lognormal'; median: number; p90: number; cap?: number };
+
+/**
+ * Threat events per year. A fixed Poisson rate, or a PERT range for the rate: the annual rate is drawn
+ * from the PERT each simulated year and the number of events from a Poisson with that rate (a mixed
+ * Poisson), so counts are whole events and uncertainty about the rate widens the tail.
+ */
+export type Frequency =
+  | { dist: 'poisson'; rate: number }
+  | { dist: 'pert'; min: number; mode: number; max: number; lambda?: number };
+
+export interface FairScenario {
+  id: string;
+  name: string;
+  threatEventFrequency: Frequency;
+  /** Probability that a threat event becomes a loss event (Open FAIR "vulnerability"), 0..1. */
+  vulnerability: number;
+  primary: {
+    /** Forensics, response, legal advice per event. */
+    incidentResponse?: Magnitude;
+    /** Outage hours per event; business interruption = hours x hourly downtime cost. */
+    outageHours?: Magnitude;
+    hourlyDowntimeCost?: Magnitude;
+    /** Rebuilding devices, restoring data and configurations. */
+    restoration?: Magnitude;
+    /** Ransom (and negotiation) paid with `probability` per event. */
+    extortion?: { probability: number; magnitude: Magnitude };
+  };
+  secondary?: {
+    /** Secondary loss event frequency: share of loss events where third parties react. */
+    probability: number;
+    /** Notification and credit monitoring = records affected x cost per record. */
+    notification?: { records: Magnitude; costPerRecord: Magnitude };
+    /** Regulatory defence and penalties, with its probability given a secondary loss event. */
+    regulatory?: { probability: number; magnitude: Magnitude };
+    /** Third-party liability (claims from customers, patients, botnet victims). */
+    liability?: { probability: number; magnitude: Magnitude };
+  };
+}
+
+export interface SimulationOptions {
+  years: number;
+  seed: number;
+  currency: string;
+  /** Refuse runs that would hold more events than this (memory guard; ~70 bytes per event). */
+  maxEvents?: number;
+}
+
+// Magnitude slots of a compiled scenario, each STRIDE wide: [code, p1..p7].
+const SLOT_IR = 0;
+const SLOT_HOURS = 1;
+const SLOT_HOURLY = 2;
+const SLOT_RESTORATION = 3;
+const SLOT_EXTORTION = 4;
+const SLOT_RECORDS = 5;
+const SLOT_PER_RECORD = 6;
+const SLOT_REGULATORY = 7;
+const SLOT_LIABILITY = 8;
+const SLOTS = 9;
+const STRIDE = 8;
+const ABSENT = 0;
+const CONSTANT = 1;
+const PERT = 2;
+const LOGNORMAL = 3;
+
+const S_IR = LOSS_SECTIONS.indexOf('incident_response');
+const S_RESTORATION = LOSS_SECTIONS.indexOf('restoration');
+const S_BI = LOSS_SECTIONS.indexOf('business_interruption');
+const S_EXTORTION = LOSS_SECTIONS.indexOf('extortion');
+const S_NOTIFICATION = LOSS_SECTIONS.indexOf('notification');
+const S_LIABILITY = LOSS_SECTIONS.indexOf('liability');
+const S_REGULATORY = LOSS_SECTIONS.indexOf('regulatory');
+
+/** z of the 90th percentile of the standard normal. */
+const Z90 = 1.2815515655446004;
+
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+function fail(path: string, message: string): never {
+  throw invalid(`${path}: ${message}`, [{ path, message }]);
+}
+
+/** Mean of a magnitude in closed form (used by tests, reports and the data-file checks). */
+export function magnitudeMean(m: Magnitude): number {
+  switch (m.dist) {
+    case 'constant':
+      return m.value;
+    case 'pert': {
+      const l = m.lambda ?? 4;
+      return (m.min + l * m.mode + m.max) / (l + 2);
+    }
+    case 'lognormal': {
+      const { mu, sigma } = lognormalParameters(m);
+      return Math.exp(mu + (sigma * sigma) / 2); // uncapped mean
+    }
+  }
+}
+
+/** mu and sigma of a lognormal given either directly or as median and 90th percentile. */
+export function lognormalParameters(m: Extract<Magnitude, { dist: 'lognormal' }>): {
+  mu: number;
+  sigma: number;
+} {
+  if ('mu' in m) return { mu: m.mu, sigma: m.sigma };
+  return { mu: Math.log(m.median), sigma: Math.log(m.p90 / m.median) / Z90 };
+}
+
+function compileMagnitude(m: Magnitude | undefined, path: string, out: Float64Array, slot: number): void {
+  const o = slot * STRIDE;
+  if (!m) {
+    out[o] = ABSENT;
+    return;
+  }
+  switch (m.dist) {
+    case 'constant':
+      if (!finite(m.value) || m.value < 0) fail(`${path}.value`, 'must be a finite number >= 0');
+      out[o] = CONSTANT;
+      out[o + 1] = m.value;
+      return;
+    case 'pert': {
+      const l = m.lambda ?? 4;
+      if (![m.min, m.mode, m.max, l].every(finite)) fail(path, 'min, mode, max (and lambda) must be finite');
+      if (m.min < 0 || !(m.min <= m.mode && m.mode <= m.max)) fail(path, 'needs 0 <= min <= mode <= max');
+      if (l < 0) fail(`${path}.lambda`, 'must be >= 0');
+      const range = m.max - m.min;
+      if (range === 0) {
+        out[o] = CONSTANT;
+        out[o + 1] = m.min;
+        return;
+      }
+      // PERT = min + range · Beta(1 + λ(mode-min)/range, 1 + λ(max-mode)/range); both shapes >= 1,
+      // so Marsaglia–Tsang applies without the shape < 1 boost. Store d and c of each gamma.
+      const a = 1 + (l * (m.mode - m.min)) / range;
+      const b = 1 + (l * (m.max - m.mode)) / range;
+      out[o] = PERT;
+      out[o + 1] = m.min;
+      out[o + 2] = range;
+      out[o + 3] = a - 1 / 3;
+      out[o + 4] = 1 / Math.sqrt(9 * (a - 1 / 3));
+      out[o + 5] = b - 1 / 3;
+      out[o + 6] = 1 / Math.sqrt(9 * (b - 1 / 3));
+      return;
+    }
+    case 'lognormal': {
+      if ('mu' in m) {
+        if (!finite(m.mu) || !finite(m.sigma) || m.sigma < 0) fail(path, 'mu must be finite and sigma >= 0');
+      } else if (!finite(m.median) || !finite(m.p90) || m.median <= 0 || m.p90 < m.median) {
+        fail(path, 'needs 0 < median <= p90');
+      }
+      if (m.cap !== undefined && !(m.cap >= 0)) fail(`${path}.cap`, 'must be >= 0');
+      const { mu, sigma } = lognormalParameters(m);
+      out[o] = LOGNORMAL;
+      out[o + 1] = mu;
+      out[o + 2] = sigma;
+      out[o + 3] = m.cap ?? Number.POSITIVE_INFINITY;
+      return;
+    }
+    default:
+      fail(`${path}.dist`, 'must be constant, pert or lognormal');
+  }
+}
+
+function probability(p: number | undefined, path: string): number {
+  if (p === undefined) return 0;
+  if (!finite(p) || p < 0 || p > 1) fail(path, 'must be a probability between 0 and 1');
+  return p;
+}
+
+interface CompiledScenario {
+  magnitudes: Float64Array;
+  /** [extortion, secondary, regulatory, liability] */
+  probabilities: Float64Array;
+  /** PERT frequency: [min, range, dA, cA, dB, cB]; Poisson: rate at [0]. */
+  frequency: Float64Array;
+  frequencyIsPert: boolean;
+  vulnerability: number;
+}
+
+export function compileScenario(s: FairScenario, path: string): CompiledScenario {
+  if (typeof s.id !== 'string' || s.id === '') fail(`${path}.id`, 'must be a non-empty string');
+  const vulnerability = probability(s.vulnerability, `${path}.vulnerability`);
+  const magnitudes = new Float64Array(SLOTS * STRIDE);
+  const p = s.primary ?? {};
+  compileMagnitude(p.incidentResponse, `${path}.primary.incidentResponse`, magnitudes, SLOT_IR);
+  compileMagnitude(p.outageHours, `${path}.primary.outageHours`, magnitudes, SLOT_HOURS);
+  compileMagnitude(p.hourlyDowntimeCost, `${path}.primary.hourlyDowntimeCost`, magnitudes, SLOT_HOURLY);
+  compileMagnitude(p.restoration, `${path}.primary.restoration`, magnitudes, SLOT_RESTORATION);
+  compileMagnitude(p.extortion?.magnitude, `${path}.primary.extortion.magnitude`, magnitudes, SLOT_EXTORTION);
+  const sec = s.secondary;
+  compileMagnitude(
+    sec?.notification?.records,
+    `${path}.secondary.notification.records`,
+    magnitudes,
+    SLOT_RECORDS,
+  );
+  compileMagnitude(
+    sec?.notification?.costPerRecord,
+    `${path}.secondary.notification.costPerRecord`,
+    magnitudes,
+    SLOT_PER_RECORD,
+  );
+  compileMagnitude(
+    sec?.regulatory?.magnitude,
+    `${path}.secondary.regulatory.magnitude`,
+    magnitudes,
+    SLOT_REGULATORY,
+  );
+  compileMagnitude(
+    sec?.liability?.magnitude,
+    `${path}.secondary.liability.magnitude`,
+    magnitudes,
+    SLOT_LIABILITY,
+  );
+  const probabilities = Float64Array.of(
+    p.extortion ? probability(p.extortion.probability, `${path}.primary.extortion.probability`) : 0,
+    sec ? probability(sec.probability, `${path}.secondary.probability`) : 0,
+    sec?.regulatory ? probability(sec.regulatory.probability, `${path}.secondary.regulatory.probability`) : 0,
+    sec?.liability ? probability(sec.liability.probability, `${path}.secondary.liability.probability`) : 0,
+  );
+
+  const f = s.threatEventFrequency;
+  const fpath = `${path}.threatEventFrequency`;
+  const frequency = new Float64Array(6);
+  let frequencyIsPert = false;
+  if (f?.dist === 'poisson') {
+    if (!finite(f.rate) || f.rate < 0) fail(`${fpath}.rate`, 'must be a finite rate >= 0 per year');
+    frequency[0] = f.rate;
+  } else if (f?.dist === 'pert') {
+    const m = new Float64Array(STRIDE);
+    compileMagnitude(f, fpath, m, 0);
+    if (m[0] === CONSTANT) frequency[0] = m[1];
+    else {
+      frequencyIsPert = true;
+      frequency.set(m.subarray(1, 7));
+    }
+  } else fail(`${fpath}.dist`, 'must be poisson or pert');
+  return { magnitudes, probabilities, frequency, frequencyIsPert, vulnerability };
+}
+
+/** out[0..n) = n independent draws of a compiled magnitude slot. */
+function fillSlot(rs: RandomStream, m: Float64Array, slot: number, out: Float64Array, n: number): void {
+  const o = slot * STRIDE;
+  const code = m[o];
+  if (code === ABSENT) out.fill(0, 0, n);
+  else if (code === CONSTANT) out.fill(m[o + 1], 0, n);
+  else if (code === PERT) rs.fillBeta(out, n, m[o + 1], m[o + 2], m[o + 3], m[o + 4], m[o + 5], m[o + 6]);
+  else rs.fillLognormal(out, n, m[o + 1], m[o + 2], m[o + 3]);
+}
+
+const present = (m: Float64Array, slot: number) => m[slot * STRIDE] !== ABSENT;
+
+/** Positions i < n (into `out`) that pass a Bernoulli(p) draw each; returns how many. */
+function bernoulliPositions(rs: RandomStream, p: number, n: number, out: Int32Array): number {
+  if (p <= 0) return 0;
+  let k = 0;
+  if (p >= 1) {
+    for (let i = 0; i < n; i++) out[i] = i;
+    return n;
+  }
+  for (let i = 0; i < n; i++) if (rs.uniform() < p) out[k++] = i;
+  return k;
+}
+
+const MAX_EVENTS_PER_YEAR = 65535;
+
+function store(counts: Uint16Array, at: number, n: number): number {
+  if (n > MAX_EVENTS_PER_YEAR)
+    fail('threatEventFrequency', `more than ${MAX_EVENTS_PER_YEAR} loss events in one year`);
+  counts[at] = n;
+  return n;
+}
+
+/**
+ * Loss events per year of one scenario into counts[y * stride + s]; returns their sum.
+ * When the largest possible loss event rate λmax is below 1, most years are empty: jump straight to
+ * the next non-empty year (the gap is geometric with P(empty) = e^-λmax) and draw that year's count
+ * from a Poisson conditioned on >= 1. A PERT rate is drawn only for those years and applied by
+ * thinning the λmax-process with probability rate/λmax, which leaves Poisson(rate) events exactly
+ * (Lewis & Shedler, "Simulation of nonhomogeneous Poisson processes by thinning", 1979).
+ */
+function countLossEvents(
+  rs: RandomStream,
+  c: CompiledScenario,
+  years: number,
+  counts: Uint16Array,
+  s: number,
+  stride: number,
+): number {
+  const v = c.vulnerability;
+  const f = c.frequency;
+  const isPert = c.frequencyIsPert;
+  const maxRate = (isPert ? f[0] + f[1] : f[0]) * v;
+  if (!(maxRate > 0)) return 0;
+  let total = 0;
+  if (maxRate < 1) {
+    const positive = -Math.expm1(-maxRate);
+    for (let y = -1; ; ) {
+      y += 1 + Math.floor(Math.log(rs.uniform()) / -maxRate);
+      if (y >= years) break;
+      let n = rs.poissonPositive(maxRate, positive);
+      if (isPert) {
+        const x = rs.gammaDC(f[2], f[3]);
+        const keep = ((f[0] + (f[1] * x) / (x + rs.gammaDC(f[4], f[5]))) * v) / maxRate;
+        let kept = 0;
+        for (let k = 0; k < n; k++) if (rs.uniform() < keep) kept++;
+        n = kept;
+      }
+      total += store(counts, y * stride + s, n);
+    }
+    return total;
+  }
+  if (isPert) {
+    for (let y = 0; y < years; y++) {
+      const x = rs.gammaDC(f[2], f[3]);
+      const rate = (f[0] + (f[1] * x) / (x + rs.gammaDC(f[4], f[5]))) * v;
+      total += store(counts, y * stride + s, rs.poisson(rate));
+    }
+    return total;
+  }
+  const e = Math.exp(-maxRate);
+  for (let y = 0; y < years; y++) total += store(counts, y * stride + s, rs.poisson(maxRate, e));
+  return total;
+}
+
+/**
+ * Simulate `years` independent years of every scenario. Pass 1 draws the number of loss events per
+ * (year, scenario); pass 2 allocates the event arrays once and draws each event's losses, so no
+ * object is created per event or per year.
+ */
+export function simulate(scenarios: readonly FairScenario[], options: SimulationOptions): SimulationResult {
+  const { years, seed, currency } = options;
+  if (!Number.isSafeInteger(years) || years < 1) fail('years', 'must be a positive integer');
+  if (!/^[A-Z]{3}$/.test(currency)) fail('currency', 'must be an ISO 4217 code');
+  if (scenarios.length > 65535) fail('scenarios', 'at most 65,535 scenarios');
+  const ids = new Set<string>();
+  const compiled = scenarios.map((s, i) => {
+    if (ids.has(s.id)) fail(`scenarios[${i}].id`, `duplicate scenario id ${s.id}`);
+    ids.add(s.id);
+    return compileScenario(s, `scenarios[${i}]`);
+  });
+  const rs = new RandomStream(seed);
+  const S = compiled.length;
+
+  // Pass 1: loss event counts, year-major.
+  const counts = new Uint16Array(years * S);
+  let total = 0;
+  for (let s = 0; s < S; s++) total += countLossEvents(rs, compiled[s], years, counts, s, S);
+  const maxEvents = options.maxEvents ?? 50_000_000;
+  if (total > maxEvents) {
+    fail('years', `the run would simulate ${total} loss events (limit ${maxEvents}); use fewer years`);
+  }
+
+  // Pass 2: lay the events out year-major, then draw each scenario's losses column by column
+  // (all incident-response draws, then all outage hours, ...) into scratch columns and scatter them.
+  const year = new Int32Array(total);
+  const scenario = new Uint16Array(total);
+  const outageHours = new Float64Array(total);
+  const loss = new Float64Array(total * SECTION_COUNT);
+  const perScenario = new Int32Array(S + 1);
+  let e = 0;
+  for (let y = 0; y < years; y++) {
+    for (let s = 0; s < S; s++) {
+      const n = counts[y * S + s];
+      for (let k = 0; k < n; k++, e++) {
+        year[e] = y;
+        scenario[e] = s;
+      }
+      perScenario[s + 1] += n;
+    }
+  }
+  for (let s = 0; s < S; s++) perScenario[s + 1] += perScenario[s];
+  const eventsOf = new Int32Array(total);
+  const fillAt = perScenario.slice(0, S);
+  for (let i = 0; i < total; i++) eventsOf[fillAt[scenario[i]]++] = i;
+
+  let largest = 0;
+  for (let s = 0; s < S; s++) largest = Math.max(largest, perScenario[s + 1] - perScenario[s]);
+  const a = new Float64Array(largest);
+  const b = new Float64Array(largest);
+  const gate = new Int32Array(largest);
+  const inner = new Int32Array(largest);
+  for (let s = 0; s < S; s++) {
+    const ev = eventsOf.subarray(perScenario[s], perScenario[s + 1]);
+    const n = ev.length;
+    const { magnitudes: m, probabilities: p } = compiled[s];
+    if (present(m, SLOT_IR)) {
+      fillSlot(rs, m, SLOT_IR, a, n);
+      for (let i = 0; i < n; i++) loss[ev[i] * SECTION_COUNT + S_IR] = a[i];
+    }
+    if (present(m, SLOT_HOURS)) {
+      fillSlot(rs, m, SLOT_HOURS, a, n);
+      fillSlot(rs, m, SLOT_HOURLY, b, n);
+      for (let i = 0; i < n; i++) {
+        outageHours[ev[i]] = a[i];
+        loss[ev[i] * SECTION_COUNT + S_BI] = a[i] * b[i];
+      }
+    }
+    if (present(m, SLOT_RESTORATION)) {
+      fillSlot(rs, m, SLOT_RESTORATION, a, n);
+      for (let i = 0; i < n; i++) loss[ev[i] * SECTION_COUNT + S_RESTORATION] = a[i];
+    }
+    if (present(m, SLOT_EXTORTION)) {
+      const k = bernoulliPositions(rs, p[0], n, gate);
+      fillSlot(rs, m, SLOT_EXTORTION, a, k);
+      for (let j = 0; j < k; j++) loss[ev[gate[j]] * SECTION_COUNT + S_EXTORTION] = a[j];
+    }
+    // Secondary loss: `gate` holds the events with a secondary loss event, `inner` a subset of it.
+    const k = bernoulliPositions(rs, p[1], n, gate);
+    if (k === 0) continue;
+    if (present(m, SLOT_RECORDS) && present(m, SLOT_PER_RECORD)) {
+      fillSlot(rs, m, SLOT_RECORDS, a, k);
+      fillSlot(rs, m, SLOT_PER_RECORD, b, k);
+      for (let j = 0; j < k; j++)
+        loss[ev[gate[j]] * SECTION_COUNT + S_NOTIFICATION] = Math.round(a[j]) * b[j];
+    }
+    if (present(m, SLOT_REGULATORY)) {
+      const r = bernoulliPositions(rs, p[2], k, inner);
+      fillSlot(rs, m, SLOT_REGULATORY, a, r);
+      for (let j = 0; j < r; j++) loss[ev[gate[inner[j]]] * SECTION_COUNT + S_REGULATORY] = a[j];
+    }
+    if (present(m, SLOT_LIABILITY)) {
+      const r = bernoulliPositions(rs, p[3], k, inner);
+      fillSlot(rs, m, SLOT_LIABILITY, a, r);
+      for (let j = 0; j < r; j++) loss[ev[gate[inner[j]]] * SECTION_COUNT + S_LIABILITY] = a[j];
+    }
+  }
+
+  const annualByScenario = compiled.map(() => new Float64Array(years));
+  const annualLoss = new Float64Array(years);
+  for (let i = 0; i < total; i++) {
+    const o = i * SECTION_COUNT;
+    let sum = 0;
+    for (let c = 0; c < SECTION_COUNT; c++) sum += loss[o + c];
+    annualByScenario[scenario[i]][year[i]] += sum;
+    annualLoss[year[i]] += sum;
+  }
+
+  const scratch = new Float64Array(years);
+  return {
+    years,
+    seed,
+    currency,
+    scenarios: scenarios.map((sc, s) => ({
+      id: sc.id,
+      name: sc.name,
+      annualLoss: annualByScenario[s],
+      summary: summariseLosses(annualByScenario[s], scratch),
+    })),
+    annualLoss,
+    summary: summariseLosses(annualLoss, scratch),
+    events: { count: total, year, scenario, outageHours, loss },
+  };
+}
+
+/** Sum of each loss section over all events, divided by years: the annualised loss per section. */
+export function annualLossBySection(result: SimulationResult): Record<LossSection, number> {
+  const sums = new Float64Array(SECTION_COUNT);
+  const { loss, count } = result.events;
+  for (let e = 0; e < count; e++)
+    for (let s = 0; s < SECTION_COUNT; s++) sums[s] += loss[e * SECTION_COUNT + s];
+  return Object.fromEntries(LOSS_SECTIONS.map((name, s) => [name, sums[s] / result.years])) as Record<
+    LossSection,
+    number
+  >;
+}

@@ -82,7 +82,8 @@ const C_IA_DEV = 4;
 const C_BEACON = 5;
 const C_BUCKET = 6;
 const C_RUN = 7;
-const CHANNEL_FIELDS = 8;
+const C_FAILS = 8;
+const CHANNEL_FIELDS = 9;
 
 /** A TCP connection attempt is retried with the same source port for up to ~2 min (Linux tcp_syn_retries=6, RFC 6298 backoff). */
 const SYN_RETRY_SECONDS = 130;
@@ -190,6 +191,8 @@ export class FlowDetector {
     const duration = flow.duration ?? 0;
     const origPkts = flow.origPkts ?? 0;
     const origBytes = flow.origBytes ?? 0;
+    const respPkts = flow.respPkts ?? 0;
+    const unanswered = (flow.respBytes ?? 0) === 0 && respPkts * 10 < Math.max(1, origPkts);
     const auth = pc === PROTO_TCP && AUTH_PORTS.has(port) && (failed || duration < th.bruteforceShortSeconds);
 
     // channel: novelty and beacon attempts
@@ -221,6 +224,7 @@ export class FlowDetector {
         }
       }
       cv[co + C_ATTEMPTS]++;
+      cv[co + C_FAILS] += BEACON_ALPHA * ((failed ? 1 : 0) - cv[co + C_FAILS]);
       cv[co + C_ATTEMPT_T] = t;
       cv[co + C_ORIG_PORT] = flow.origPort;
     }
@@ -236,7 +240,7 @@ export class FlowDetector {
     if (
       external &&
       attempts >= 3 &&
-      period > 0 &&
+      period >= th.beaconMinPeriod &&
       period <= th.beaconMaxPeriod &&
       !this.isInfrastructure(pc, port)
     ) {
@@ -246,7 +250,10 @@ export class FlowDetector {
       const jitter = cv[co + C_IA_DEV] / period;
       // Once a channel is a beacon, twice the jitter keeps it one (hysteresis), so a late retry stays in it.
       const effLimit = cv[co + C_BEACON] === 1 ? limit * 2 : limit;
-      const regular = Math.min(MAX_RATIO, effLimit / Math.max(jitter, 1e-3)) * Math.min(1, attempts / need);
+      let regular = Math.min(MAX_RATIO, effLimit / Math.max(jitter, 1e-3)) * Math.min(1, attempts / need);
+      // IoT devices heartbeat to their cloud on a timer: on a common port, regularity alone is not C&C,
+      // regularity while the peer does not answer (a bot retrying a dead or sinkholed server) is.
+      if (common && cv[co + C_FAILS] < 0.5) regular = Math.min(regular, 0.9);
       // A device that keeps coming back to an external host on a port no IoT service uses is a C&C
       // channel even when its timing is irregular (Mirai's IRC reconnects); common ports need regularity.
       const persistent = common
@@ -274,8 +281,6 @@ export class FlowDetector {
     // A long flow's packets are spread over its duration: count the share of one time constant.
     // Floods go unanswered: count packets and bytes only of flows the peer sent (almost) nothing back on,
     // so a large download's acknowledgements are not a flood.
-    const respPkts = flow.respPkts ?? 0;
-    const unanswered = (flow.respBytes ?? 0) === 0 || respPkts * 10 < origPkts;
     const share = duration > th.floodTau ? th.floodTau / duration : 1;
     pv[po + P_PKTS] = pv[po + P_PKTS] * dFlood + (unanswered ? origPkts * share : 0);
     pv[po + P_BYTES] = pv[po + P_BYTES] * dFlood + (unanswered ? origBytes * share : 0);

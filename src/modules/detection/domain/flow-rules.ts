@@ -49,6 +49,10 @@ export function addressScope(ip: string): AddressScope {
   const a = octets[0];
   const b = octets[1];
   if (a === 0) return 'unspecified';
+  // Directed broadcast of a private /24 (x.x.x.255), the usual home and office subnet, used by IoT
+  // discovery protocols; in a wider subnet it could be a host, which only costs it scan/flood counting.
+  const privateNet = a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31);
+  if (privateNet && octets[3] === 255) return 'broadcast';
   if (a === 10) return 'private';
   if (a === 127) return 'loopback';
   if (a === 172 && b >= 16 && b <= 31) return 'private';
@@ -57,10 +61,6 @@ export function addressScope(ip: string): AddressScope {
   if (a === 169 && b === 254) return 'link_local';
   if (a >= 224 && a <= 239) return 'multicast';
   if (a === 255 && octets[1] === 255 && octets[2] === 255 && octets[3] === 255) return 'broadcast';
-  // A directed broadcast (x.x.x.255) of a private /24 is seen often from IoT discovery protocols.
-  if (octets[3] === 255 && (a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31))) {
-    return 'broadcast';
-  }
   return 'external';
 }
 
@@ -197,6 +197,8 @@ export interface FlowThresholds {
   floodBytesPerSecond: number;
   /** Distinct connection attempts on one channel before it can be called a beacon. */
   beaconMinAttempts: number;
+  /** Shortest beacon period considered (s); faster repetition is a flood or a scan. */
+  beaconMinPeriod: number;
   /** Longest beacon period considered (s). */
   beaconMaxPeriod: number;
   /** Bucket (s) of the persistence measure of a channel. */
@@ -234,6 +236,7 @@ export const DEFAULT_FLOW_THRESHOLDS: FlowThresholds = {
   floodPacketsPerSecond: 500,
   floodBytesPerSecond: 1_000_000,
   beaconMinAttempts: 6,
+  beaconMinPeriod: 2,
   beaconMaxPeriod: 3600,
   beaconBucketSeconds: 600,
   beaconPersistenceBuckets: 3,

@@ -1,0 +1,91 @@
+/** Builders for synthetic flow records, shared by the flow detector and assembler tests. */
+import type { FlowRecord } from '../../telemetry/domain/records';
+
+let serial = 0;
+
+export function makeFlow(over: Partial<FlowRecord> & { ts: number }): FlowRecord {
+  serial++;
+  return {
+    uid: `F${serial}`,
+    origHost: '192.168.1.50',
+    origPort: 40000 + (serial % 20000),
+    respHost: '93.184.216.34',
+    respPort: 443,
+    proto: 'tcp',
+    service: null,
+    duration: 0.5,
+    origBytes: 500,
+    respBytes: 4000,
+    connState: 'SF',
+    localOrig: null,
+    localResp: null,
+    missedBytes: 0,
+    history: 'ShADadFf',
+    origPkts: 6,
+    origIpBytes: 820,
+    respPkts: 6,
+    respIpBytes: 4320,
+    ...over,
+  };
+}
+
+/** A failed TCP attempt (SYN, no answer), as Zeek logs it: S0 with history "S". */
+export const synOnly = (over: Partial<FlowRecord> & { ts: number }): FlowRecord =>
+  makeFlow({
+    duration: null,
+    origBytes: 0,
+    respBytes: 0,
+    connState: 'S0',
+    history: 'S',
+    origPkts: 1,
+    origIpBytes: 60,
+    respPkts: 0,
+    respIpBytes: 0,
+    ...over,
+  });
+
+/**
+ * Reads a Zeek conn.log (TSV with #fields header) into FlowRecords. Test-only: the product reads files
+ * through the telemetry module.
+ */
+export function parseConnLogForTest(text: string): FlowRecord[] {
+  const out: FlowRecord[] = [];
+  let cols: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#fields')) cols = line.split('\t').slice(1);
+    if (!line || line[0] === '#') continue;
+    const f = line.split('\t');
+    const get = (name: string) => f[cols.indexOf(name)];
+    const num = (name: string) => {
+      const v = get(name);
+      return v === undefined || v === '-' || v === '' ? null : Number(v);
+    };
+    const str = (name: string) => {
+      const v = get(name);
+      return v === undefined || v === '-' ? null : v;
+    };
+    out.push({
+      ts: Number(get('ts')),
+      uid: get('uid'),
+      origHost: get('id.orig_h'),
+      origPort: Number(get('id.orig_p')),
+      respHost: get('id.resp_h'),
+      respPort: Number(get('id.resp_p')),
+      proto: get('proto'),
+      service: str('service'),
+      duration: num('duration'),
+      origBytes: num('orig_bytes'),
+      respBytes: num('resp_bytes'),
+      connState: str('conn_state'),
+      localOrig: null,
+      localResp: null,
+      missedBytes: num('missed_bytes'),
+      history: str('history'),
+      origPkts: num('orig_pkts'),
+      origIpBytes: num('orig_ip_bytes'),
+      respPkts: num('resp_pkts'),
+      respIpBytes: num('resp_ip_bytes'),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,257 @@
+/**
+ * Insured loss from a FAIR simulation: the quoted terms applied to every simulated event and year,
+ * then the technical premium. Losses stay floats (minor units) through the terms and are rounded once,
+ * where they become money (DESIGN.md §4).
+ *
+ * Per event, in this order (policy wording; DESIGN.md §5):
+ *  1. business interruption: insured BI = BI loss x max(0, hours - waiting) / hours
+ *  2. retention: sections with covered loss trigger; only the single highest retention among them
+ *     applies, once, eroded across sections in LOSS_SECTIONS order (response costs are incurred first)
+ *  3. coinsurance: the insurer pays (1 - share) of what is left
+ *  4. the section's each-event limit, then what is left of its annual sublimit, then what is left of
+ *     the policy aggregate for that year
+ */
+import { invalid } from '../../../core/errors';
+import { fromMajor, type Money, minorUnitExponent } from '../../../core/money';
+import {
+  LOSS_SECTIONS,
+  type LossSection,
+  SECTION_COUNT,
+  type SimulationResult,
+} from '../../risk/domain/fair-types';
+import { mulDivRound } from './arith';
+import type { RateFiling } from './filing';
+import type { QuotedTerms } from './terms';
+
+export interface SectionInsuredLoss {
+  lossSection: LossSection;
+  sectionId: string | null;
+  grossMean: Money;
+  insuredMean: Money;
+}
+
+/** Mean annual amounts, each step's reduction shown so the path from gross to insured is explained. */
+export interface InsuredLossResult {
+  currency: string;
+  years: number;
+  events: number;
+  grossMean: Money;
+  /** Loss in sections not bought (or not mapped to any section of the product). */
+  notCoveredMean: Money;
+  waitingPeriodMean: Money;
+  retentionMean: Money;
+  coinsuranceMean: Money;
+  eventLimitMean: Money;
+  sublimitMean: Money;
+  aggregateMean: Money;
+  insuredMean: Money;
+  bySection: SectionInsuredLoss[];
+  /** Insured loss per simulated year, minor units (floats; not money until summarised). */
+  annualInsured: Float64Array;
+  /** Years in which the policy aggregate was used up. */
+  yearsAggregateExhausted: number;
+}
+
+interface SectionSlot {
+  included: boolean;
+  sectionId: string | null;
+  limit: number;
+  sublimit: number;
+  retention: number;
+  coinsurance: number;
+  waiting: number | null;
+}
+
+function slots(terms: QuotedTerms): SectionSlot[] {
+  return LOSS_SECTIONS.map((ls) => {
+    const t = terms.sections.find((s) => s.respondsTo === ls);
+    if (!t)
+      return {
+        included: false,
+        sectionId: null,
+        limit: 0,
+        sublimit: 0,
+        retention: 0,
+        coinsurance: 0,
+        waiting: null,
+      };
+    return {
+      included: t.included,
+      sectionId: t.sectionId,
+      limit: t.limit.amount,
+      sublimit: t.sublimit.amount,
+      retention: t.retention.amount,
+      coinsurance: t.coinsurance,
+      waiting: t.waitingPeriodHours,
+    };
+  });
+}
+
+export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredLossResult {
+  if (sim.currency !== terms.currency) {
+    throw invalid(`simulation is in ${sim.currency}; the terms are in ${terms.currency}`, [
+      { field: 'currency', message: 'currency mismatch' },
+    ]);
+  }
+  if (!(sim.years > 0))
+    throw invalid('simulation has no years', [{ field: 'years', message: 'must be positive' }]);
+  const S = SECTION_COUNT;
+  const scale = 10 ** minorUnitExponent(sim.currency);
+  const sec = slots(terms);
+  const years = sim.years;
+  const ev = sim.events;
+
+  // Per-year state, typed arrays: no allocation per event.
+  const aggLeft = new Float64Array(years).fill(terms.aggregateLimit.amount);
+  const subLeft = new Float64Array(years * S);
+  for (let y = 0; y < years; y++) for (let s = 0; s < S; s++) subLeft[y * S + s] = sec[s].sublimit;
+  const annualInsured = new Float64Array(years);
+  const gross = new Float64Array(S);
+  const insuredBySection = new Float64Array(S);
+  const covered = new Float64Array(S);
+  let notCovered = 0;
+  let waitingCut = 0;
+  let retained = 0;
+  let coinsured = 0;
+  let overEvent = 0;
+  let overSub = 0;
+  let overAgg = 0;
+
+  for (let e = 0; e < ev.count; e++) {
+    const y = ev.year[e];
+    if (y < 0 || y >= years)
+      throw invalid(`event ${e} has year ${y} outside 0..${years - 1}`, [
+        { path: `events.year[${e}]`, message: 'out of range' },
+      ]);
+    const hours = ev.outageHours[e];
+    let retention = 0;
+    for (let s = 0; s < S; s++) {
+      const g = ev.loss[e * S + s] * scale;
+      gross[s] += g;
+      const slot = sec[s];
+      if (!slot.included || g <= 0) {
+        if (g > 0) notCovered += g;
+        covered[s] = 0;
+        continue;
+      }
+      let c = g;
+      if (slot.waiting !== null) {
+        // Hours of outage past the waiting period, as a share of the outage (policy wording: BI).
+        const share = hours > 0 ? Math.max(0, hours - slot.waiting) / hours : 0;
+        c = g * share;
+        waitingCut += g - c;
+      }
+      covered[s] = c;
+      if (c > 0 && slot.retention > retention) retention = slot.retention;
+    }
+    // DESIGN.md §5: one incident, several sections -> only the single highest retention applies.
+    let left = retention;
+    for (let s = 0; s < S && left > 0; s++) {
+      const take = Math.min(left, covered[s]);
+      covered[s] -= take;
+      left -= take;
+      retained += take;
+    }
+    for (let s = 0; s < S; s++) {
+      let c = covered[s];
+      if (c <= 0) continue;
+      const slot = sec[s];
+      const afterCo = c * (1 - slot.coinsurance);
+      coinsured += c - afterCo;
+      c = afterCo;
+      if (c > slot.limit) {
+        overEvent += c - slot.limit;
+        c = slot.limit;
+      }
+      const si = y * S + s;
+      if (c > subLeft[si]) {
+        overSub += c - subLeft[si];
+        c = subLeft[si];
+      }
+      if (c > aggLeft[y]) {
+        overAgg += c - aggLeft[y];
+        c = aggLeft[y];
+      }
+      subLeft[si] -= c;
+      aggLeft[y] -= c;
+      insuredBySection[s] += c;
+      annualInsured[y] += c;
+    }
+  }
+
+  let exhausted = 0;
+  for (let y = 0; y < years; y++) if (aggLeft[y] <= 0) exhausted++;
+  const cur = sim.currency;
+  // Round once: each mean becomes money here and nowhere earlier.
+  const mean = (minorTotal: number): Money => fromMajor(minorTotal / years / scale, cur);
+  let grossTotal = 0;
+  let insuredTotal = 0;
+  for (let s = 0; s < S; s++) {
+    grossTotal += gross[s];
+    insuredTotal += insuredBySection[s];
+  }
+  return {
+    currency: cur,
+    years,
+    events: ev.count,
+    grossMean: mean(grossTotal),
+    notCoveredMean: mean(notCovered),
+    waitingPeriodMean: mean(waitingCut),
+    retentionMean: mean(retained),
+    coinsuranceMean: mean(coinsured),
+    eventLimitMean: mean(overEvent),
+    sublimitMean: mean(overSub),
+    aggregateMean: mean(overAgg),
+    insuredMean: mean(insuredTotal),
+    bySection: LOSS_SECTIONS.map((ls, s) => ({
+      lossSection: ls,
+      sectionId: sec[s].sectionId,
+      grossMean: mean(gross[s]),
+      insuredMean: mean(insuredBySection[s]),
+    })),
+    annualInsured,
+    yearsAggregateExhausted: exhausted,
+  };
+}
+
+export interface TechnicalPremium {
+  clause: string;
+  expectedInsuredLoss: Money;
+  targetLossRatio: number;
+  /** Expected insured loss / target loss ratio. */
+  lossCost: Money;
+  expenseLoad: Money;
+  premium: Money;
+  derivation: string;
+}
+
+/**
+ * Technical premium = expected insured loss / target loss ratio + fixed expense load (filing TP-1).
+ * The loss cost is divided from the unrounded mean and rounded once.
+ */
+export function technicalPremium(result: InsuredLossResult, filing: RateFiling): TechnicalPremium {
+  const tp = filing.technicalPremium;
+  if (result.currency !== filing.currency) {
+    throw invalid(`insured loss is in ${result.currency}; filing ${filing.id} is in ${filing.currency}`);
+  }
+  let total = 0;
+  for (let y = 0; y < result.years; y++) total += result.annualInsured[y];
+  const meanMinor = total / result.years;
+  const scale = 10 ** minorUnitExponent(result.currency);
+  const lossCost = fromMajor(meanMinor / tp.targetLossRatio / scale, result.currency);
+  const expenseLoad: Money = { amount: tp.fixedExpenseLoadMinor, currency: filing.currency };
+  const premium: Money = { amount: lossCost.amount + expenseLoad.amount, currency: filing.currency };
+  return {
+    clause: tp.clause,
+    expectedInsuredLoss: result.insuredMean,
+    targetLossRatio: tp.targetLossRatio,
+    lossCost,
+    expenseLoad,
+    premium,
+    derivation: `expected insured loss ${result.insuredMean.amount} / target loss ratio ${tp.targetLossRatio} = ${lossCost.amount}; + expense load ${expenseLoad.amount} = ${premium.amount} (minor units, ${tp.clause})`,
+  };
+}
+
+/** Rated premium as a multiple of the technical premium, in 4 decimals (1.0000 = priced at cost). */
+export const adequacy = (rated: Money, technical: Money): number | null =>
+  technical.amount > 0 ? mulDivRound(rated.amount, 10_000, technical.amount) / 10_000 : null;

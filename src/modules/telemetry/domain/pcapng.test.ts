@@ -77,13 +77,13 @@ describe('PcapngReader', () => {
         { type: 'idb', linkType: LinkType.ETHERNET, tsresol: 9 },
         { type: 'idb', linkType: LinkType.RAW, tsresol: 0x80 | 10 },
         { type: 'idb', linkType: LinkType.RAW, tsoffset: 1_000_000 },
-        { type: 'epb', interfaceId: 0, time: 1_700_000_000.123456789, data: packets[0].data },
+        { type: 'epb', interfaceId: 0, time: 1_700_000_000.123457, data: packets[0].data },
         { type: 'epb', interfaceId: 1, time: 1_700_000_000.5, data: raw },
         { type: 'epb', interfaceId: 2, time: 100.25, data: raw },
       ]),
     );
     expect(error).toBeNull();
-    expect(records[0].time).toBeCloseTo(1_700_000_000.123456789, 6);
+    expect(records[0].time).toBeCloseTo(1_700_000_000.123457, 6);
     expect(records[0].srcMac).toBe('00:0c:29:ee:b7:84');
     expect(records[1].time).toBe(1_700_000_000.5); // 2^-10 units represent .5 exactly
     expect(records[1]).toMatchObject({ srcMac: '', srcIp: '1.1.1.1', srcPort: 5 });

@@ -173,9 +173,13 @@ describe('appetite referrals', () => {
     [79.99, false],
     [80, true],
   ])('UW-APP-3 risk score %d -> referred %s', (score, refer) => {
-    expect(referralIds(rateWith((s) => void (s.assessment.riskScore = score))).includes('UW-APP-3')).toBe(
-      refer,
-    );
+    expect(
+      referralIds(
+        rateWith((s) => {
+          s.assessment.riskScore = score;
+        }),
+      ).includes('UW-APP-3'),
+    ).toBe(refer);
   });
 
   it.each([
@@ -247,10 +251,20 @@ describe('preconditions', () => {
   });
 
   it('UW-IND-1, UW-SEC-1, UW-SEC-2 and UW-DAT-1', () => {
-    expect(ruleIds(rateWith((s) => void (s.organisation.industry = 'mining')))).toEqual(['UW-IND-1']);
-    expect(ruleIds(rateWith((s) => void (s.requestedTerms.sections = { crypto_theft: {} })))).toEqual([
-      'UW-SEC-1',
-    ]);
+    expect(
+      ruleIds(
+        rateWith((s) => {
+          s.organisation.industry = 'mining';
+        }),
+      ),
+    ).toEqual(['UW-IND-1']);
+    expect(
+      ruleIds(
+        rateWith((s) => {
+          s.requestedTerms.sections = { crypto_theft: {} };
+        }),
+      ),
+    ).toEqual(['UW-SEC-1']);
     const none = Object.fromEntries(
       [
         'incident_response',
@@ -262,8 +276,26 @@ describe('preconditions', () => {
         'regulatory',
       ].map((id) => [id, { included: false }]),
     );
-    expect(ruleIds(rateWith((s) => void (s.requestedTerms.sections = none)))).toEqual(['UW-SEC-2']);
-    expect(ruleIds(rateWith((s) => void (s.assessment.internetExposed = 271)))).toEqual(['UW-DAT-1']);
-    expect(ruleIds(rateWith((s) => void (s.assessment.internetExposed = 270)))).toEqual([]);
+    expect(
+      ruleIds(
+        rateWith((s) => {
+          s.requestedTerms.sections = none;
+        }),
+      ),
+    ).toEqual(['UW-SEC-2']);
+    expect(
+      ruleIds(
+        rateWith((s) => {
+          s.assessment.internetExposed = 271;
+        }),
+      ),
+    ).toEqual(['UW-DAT-1']);
+    expect(
+      ruleIds(
+        rateWith((s) => {
+          s.assessment.internetExposed = 270;
+        }),
+      ),
+    ).toEqual([]);
   });
 });

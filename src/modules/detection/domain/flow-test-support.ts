@@ -1,5 +1,5 @@
 /** Builders for synthetic flow records, shared by the flow detector and assembler tests. */
-import type { FlowRecord } from '../../telemetry/domain/records';
+import { emptyPacket, type FlowRecord, type PacketRecord } from '../../telemetry/domain/records';
 
 let serial = 0;
 
@@ -88,4 +88,43 @@ export function parseConnLogForTest(text: string): FlowRecord[] {
     });
   }
   return out;
+}
+
+/** A TCP/UDP packet record for assembler tests. */
+export function makePacket(over: Partial<PacketRecord> & { time: number }): PacketRecord {
+  return {
+    ...emptyPacket(),
+    frame: 0,
+    length: 60 + (over.payloadLength ?? 0),
+    srcMac: '02:00:00:00:00:01',
+    dstMac: '02:00:00:00:00:02',
+    ipVersion: 4,
+    protocol: 6,
+    ...over,
+  };
+}
+
+export const F = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const;
+
+/** Packets of one TCP conversation: a, b are [ip, port]; steps are [fromA, flags, payload, dt]. */
+export function tcpConversation(
+  a: [string, number],
+  b: [string, number],
+  start: number,
+  steps: Array<[boolean, number, number, number?]>,
+): PacketRecord[] {
+  let t = start;
+  return steps.map(([fromA, tcpFlags, payloadLength, dt]) => {
+    t += dt ?? 0.01;
+    const [src, dst] = fromA ? [a, b] : [b, a];
+    return makePacket({
+      time: t,
+      srcIp: src[0],
+      srcPort: src[1],
+      dstIp: dst[0],
+      dstPort: dst[1],
+      tcpFlags,
+      payloadLength,
+    });
+  });
 }

@@ -1,0 +1,321 @@
+/**
+ * Typed client for the CoverWatch HTTP API (/api/v1; the OpenAPI document is /api/openapi.json).
+ * Every call sends the session cookie and, when an insurer user acts on an insured organisation,
+ * the `x-org-id` header. Every failure is thrown as an ApiError carrying the server's one error
+ * shape (src/server/errors.ts).
+ */
+
+// ---- wire types (mirror the API responses, not server internals) ----
+
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal'
+  | 'too_large'
+  | 'network';
+
+export interface ErrorDetail {
+  line?: number;
+  field?: string;
+  offset?: number;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export type OrgKind = 'insured' | 'insurer';
+export type Access = 'own' | 'insurer';
+export type Permission =
+  | 'read'
+  | 'inventory:write'
+  | 'credentials:manage'
+  | 'users:manage'
+  | 'tokens:create'
+  | 'audit:read'
+  | 'underwriting:write'
+  | 'claims:write';
+
+export interface OrgRef {
+  id: string;
+  slug: string;
+  name: string;
+  kind: OrgKind;
+}
+
+export interface Me {
+  actor: {
+    kind: 'user' | 'token' | 'mqtt' | 'system';
+    userId: string | null;
+    email: string | null;
+    name: string | null;
+    role: string;
+    orgId: string;
+    orgKind: OrgKind;
+  };
+  acting: OrgRef & { access: Access; permissions: Permission[] };
+  organisations: (OrgRef & { access: Access })[];
+}
+
+// Enumerations of src/modules/inventory/domain/device-input.ts (the server validates; these drive the UI).
+export const DEVICE_KINDS = [
+  'camera',
+  'nvr',
+  'plc',
+  'hmi',
+  'rtu',
+  'router',
+  'switch',
+  'firewall',
+  'nas',
+  'badge_reader',
+  'door_controller',
+  'infusion_pump',
+  'patient_monitor',
+  'imaging',
+  'smart_hub',
+  'sensor',
+  'gateway',
+  'printer',
+  'voip',
+  'other',
+] as const;
+export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const DEVICE_STATUSES = ['active', 'quarantined', 'retired'] as const;
+export const DEVICE_SORTS = ['name', 'kind', 'vendor', 'lastSeenAt', 'criticality'] as const;
+
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export type Criticality = (typeof CRITICALITIES)[number];
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+export type DeviceSort = (typeof DEVICE_SORTS)[number];
+
+export interface OpenService {
+  port: number;
+  protocol: 'tcp' | 'udp';
+  service: string | null;
+}
+
+export interface Device {
+  id: string;
+  orgId: string;
+  siteId: string | null;
+  name: string;
+  kind: DeviceKind;
+  vendor: string;
+  product: string;
+  model: string | null;
+  firmwareVersion: string | null;
+  serial: string | null;
+  ipAddresses: string[];
+  macAddresses: string[];
+  networkSegment: string | null;
+  segmentedFromOffice: boolean | null;
+  internetExposed: boolean;
+  criticality: Criticality;
+  safetyCritical: boolean;
+  dataHeld: 'none' | 'operational' | 'personal' | 'health' | 'payment';
+  credentialState: 'unique' | 'default' | 'shared' | 'unknown';
+  openServices: OpenService[];
+  supportEndDate: string | null;
+  secureBoot: boolean | null;
+  encryptedTransport: boolean | null;
+  updateMechanism: 'automatic' | 'manual' | 'none' | 'unknown';
+  status: DeviceStatus;
+  lastSeenAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  address: string | null;
+  country: string | null;
+  deviceCount: number;
+}
+
+export interface DeviceHistoryEntry {
+  id: string;
+  change: Record<string, { from: unknown; to: unknown }>;
+  source: string;
+  at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** Query of GET /api/v1/devices; lists (kind, status, criticality) are comma-separated on the wire. */
+export interface DeviceQuery {
+  kind?: string;
+  siteId?: string;
+  status?: string;
+  criticality?: string;
+  exposed?: boolean;
+  q?: string;
+  sort?: DeviceSort;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ImportResult {
+  created: number;
+  sitesCreated: string[];
+}
+
+// ---- acting organisation (x-org-id) ----
+
+const ORG_KEY = 'coverwatch.orgId';
+
+/** The organisation an insurer user acts on; null means the user's own. Kept across reloads. */
+export function actingOrgId(): string | null {
+  try {
+    return localStorage.getItem(ORG_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setActingOrgId(id: string | null): void {
+  try {
+    if (id) localStorage.setItem(ORG_KEY, id);
+    else localStorage.removeItem(ORG_KEY);
+  } catch {
+    // Storage may be disabled; the header is then simply not sent and the user acts on its own org.
+  }
+}
+
+// ---- transport ----
+
+const sessionLost = new Set<() => void>();
+
+/** Called when any request answers 401 (session expired or signed out elsewhere). */
+export function onSessionLost(fn: () => void): () => void {
+  sessionLost.add(fn);
+  return () => sessionLost.delete(fn);
+}
+
+type QueryValue = string | number | boolean | undefined | null;
+
+export function queryString(query: Record<string, QueryValue> | object | undefined): string {
+  if (!query) return '';
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query as Record<string, QueryValue>)) {
+    if (v === undefined || v === null || v === '') continue;
+    p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  query?: object;
+  json?: unknown;
+  body?: BodyInit;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+async function send(path: string, opts: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const org = actingOrgId();
+  if (org) headers['x-org-id'] = org;
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.contentType) {
+    headers['content-type'] = opts.contentType;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}${queryString(opts.query)}`, {
+      method: opts.method ?? 'GET',
+      headers,
+      body,
+      credentials: 'same-origin',
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', `the server cannot be reached (${(e as Error).message})`);
+  }
+  if (!res.ok) {
+    const err = await errorOf(res);
+    if (res.status === 401 && path !== '/auth/login' && path !== '/me') for (const fn of sessionLost) fn();
+    throw err;
+  }
+  return res;
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let parsed: unknown;
+  try {
+    parsed = await res.json();
+  } catch {
+    parsed = undefined;
+  }
+  const e = (parsed as { error?: Partial<{ kind: ErrorKind; message: string; details: ErrorDetail[] }> })
+    ?.error;
+  const requestId = res.headers.get('x-request-id') ?? undefined;
+  if (e && typeof e.message === 'string') {
+    return new ApiError(res.status, e.kind ?? 'internal', e.message, e.details ?? [], requestId);
+  }
+  return new ApiError(res.status, 'internal', `${res.status} ${res.statusText}`, [], requestId);
+}
+
+async function json<T>(path: string, opts?: RequestOptions): Promise<T> {
+  const res = await send(path, opts);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+// ---- endpoints ----
+
+export const api = {
+  login: (email: string, password: string) =>
+    json<{ user: unknown }>('/auth/login', { method: 'POST', json: { email, password } }),
+  logout: () => json<{ ok: true }>('/auth/logout', { method: 'POST', json: {} }),
+  me: (signal?: AbortSignal) => json<Me>('/me', { signal }),
+
+  sites: (signal?: AbortSignal) => json<{ items: Site[] }>('/sites', { signal }),
+
+  devices: (query: DeviceQuery, signal?: AbortSignal) => json<Page<Device>>('/devices', { query, signal }),
+  device: (id: string, signal?: AbortSignal) =>
+    json<Device>(`/devices/${encodeURIComponent(id)}`, { signal }),
+  deviceHistory: (id: string, signal?: AbortSignal) =>
+    json<{ items: DeviceHistoryEntry[] }>(`/devices/${encodeURIComponent(id)}/history`, { signal }),
+  updateDevice: (id: string, patch: Partial<Pick<Device, 'status'>>) =>
+    json<Device>(`/devices/${encodeURIComponent(id)}`, { method: 'PATCH', json: patch }),
+
+  /** The file is sent as the body; the server validates every row and imports all or none. */
+  importDevices: (file: Blob, contentType: 'text/csv' | 'application/json') =>
+    json<ImportResult>('/devices/import', { method: 'POST', body: file, contentType }),
+
+  /** Fetched (not linked) so the x-org-id header applies; returns the file and its server-given name. */
+  exportDevices: async (format: 'csv' | 'json'): Promise<{ blob: Blob; filename: string }> => {
+    const res = await send('/devices/export', { query: { format } });
+    const disposition = res.headers.get('content-disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `devices.${format}`;
+    return { blob: await res.blob(), filename };
+  },
+};

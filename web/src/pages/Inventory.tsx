@@ -1,0 +1,346 @@
+import { useEffect, useState } from 'react';
+import {
+  type ApiError,
+  api,
+  CRITICALITIES,
+  DEVICE_KINDS,
+  DEVICE_SORTS,
+  DEVICE_STATUSES,
+  type DeviceQuery,
+  type DeviceSort,
+} from '../api';
+import { CredentialBadge, CriticalityBadge, ExposureBadge, label, StatusBadge } from '../components/Badge';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { formatCount, formatTime } from '../format';
+import { Link, useSearchState } from '../router';
+import type { PageProps } from '../routes';
+import { useSession } from '../session';
+import { useResource } from '../use-resource';
+
+const PAGE_SIZES = [25, 50, 100, 200];
+
+/** The list query, read from the URL so a filtered view can be linked and survives back/forward. */
+function queryFrom(search: URLSearchParams): Required<Pick<DeviceQuery, 'limit' | 'offset'>> & DeviceQuery {
+  const num = (k: string, d: number) => {
+    const n = Number(search.get(k));
+    return Number.isInteger(n) && n >= 0 && search.has(k) ? n : d;
+  };
+  const sort = search.get('sort');
+  const exposed = search.get('exposed');
+  return {
+    kind: search.get('kind') || undefined,
+    siteId: search.get('siteId') || undefined,
+    status: search.get('status') || undefined,
+    criticality: search.get('criticality') || undefined,
+    exposed: exposed === 'true' ? true : exposed === 'false' ? false : undefined,
+    q: search.get('q') || undefined,
+    sort: DEVICE_SORTS.includes(sort as DeviceSort) ? (sort as DeviceSort) : undefined,
+    limit: Math.min(500, Math.max(1, num('limit', 50))),
+    offset: num('offset', 0),
+  };
+}
+
+function SortHeader({
+  col,
+  current,
+  onSort,
+  children,
+}: {
+  col: DeviceSort;
+  current: DeviceSort;
+  onSort: (col: DeviceSort) => void;
+  children: string;
+}) {
+  const on = current === col;
+  // The server sorts lastSeenAt newest first and every other column ascending.
+  const arrow = col === 'lastSeenAt' ? ' ▼' : ' ▲';
+  return (
+    <th aria-sort={on ? (col === 'lastSeenAt' ? 'descending' : 'ascending') : undefined}>
+      <button className={on ? 'th-sort active' : 'th-sort'} onClick={() => onSort(col)}>
+        {children}
+        {on ? arrow : ''}
+      </button>
+    </th>
+  );
+}
+
+export function InventoryPage(_: PageProps) {
+  const { me } = useSession();
+  const [search, setSearch] = useSearchState();
+  const query = queryFrom(search);
+  const key = JSON.stringify(query);
+  const devices = useResource((signal) => api.devices(query, signal), [key]);
+  const sites = useResource((signal) => api.sites(signal), []);
+  const siteName = new Map((sites.data?.items ?? []).map((s) => [s.id, s.name]));
+
+  // Free text is typed into local state and applied after a pause, so each keystroke is not a request.
+  const [text, setText] = useState(query.q ?? '');
+  useEffect(() => {
+    if ((query.q ?? '') === text.trim()) return;
+    const t = setTimeout(() => setSearch({ q: text.trim(), offset: undefined }, { replace: true }), 300);
+    return () => clearTimeout(t);
+  }, [text, query.q, setSearch]);
+
+  const filter = (k: string, v: string) => setSearch({ [k]: v, offset: undefined });
+  const active = ['kind', 'siteId', 'status', 'criticality', 'exposed', 'q'].some((k) => search.has(k));
+
+  const [exportError, setExportError] = useState<ApiError | null>(null);
+  const download = async (format: 'csv' | 'json') => {
+    setExportError(null);
+    try {
+      const { blob, filename } = await api.exportDevices(format);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (e) {
+      setExportError(e as ApiError);
+    }
+  };
+
+  const page = devices.data;
+  const total = page?.total ?? 0;
+  const from = total === 0 ? 0 : query.offset + 1;
+  const to = Math.min(query.offset + query.limit, total);
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <h1>Devices</h1>
+          <div className="muted">
+            Inventory of {me.acting.name}
+            {page && (
+              <>
+                {' · '}
+                <span data-testid="device-total">{formatCount(total)}</span> {active ? 'matching' : 'devices'}
+              </>
+            )}
+          </div>
+        </div>
+        <div className="actions">
+          <button className="btn" onClick={() => void download('csv')}>
+            Export CSV
+          </button>
+          <button className="btn" onClick={() => void download('json')}>
+            Export JSON
+          </button>
+        </div>
+      </div>
+      {exportError && <ErrorPanel error={exportError} title="Export failed" />}
+
+      <search className="filters">
+        <input
+          className="filter-q"
+          type="search"
+          placeholder="Search name, vendor, product, model, serial, IP"
+          aria-label="Search devices"
+          data-testid="filter-q"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <select
+          aria-label="Kind"
+          data-testid="filter-kind"
+          value={query.kind ?? ''}
+          onChange={(e) => filter('kind', e.target.value)}
+        >
+          <option value="">All kinds</option>
+          {DEVICE_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {label(k)}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Site"
+          data-testid="filter-site"
+          value={query.siteId ?? ''}
+          onChange={(e) => filter('siteId', e.target.value)}
+        >
+          <option value="">All sites</option>
+          {(sites.data?.items ?? []).map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name} ({s.deviceCount})
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Status"
+          data-testid="filter-status"
+          value={query.status ?? ''}
+          onChange={(e) => filter('status', e.target.value)}
+        >
+          <option value="">Any status</option>
+          {DEVICE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Criticality"
+          data-testid="filter-criticality"
+          value={query.criticality ?? ''}
+          onChange={(e) => filter('criticality', e.target.value)}
+        >
+          <option value="">Any criticality</option>
+          {[...CRITICALITIES].reverse().map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Internet exposure"
+          data-testid="filter-exposed"
+          value={query.exposed === undefined ? '' : String(query.exposed)}
+          onChange={(e) => filter('exposed', e.target.value)}
+        >
+          <option value="">Any exposure</option>
+          <option value="true">Internet-exposed</option>
+          <option value="false">Internal only</option>
+        </select>
+        {active && (
+          <button
+            className="btn btn-link"
+            onClick={() => {
+              setText('');
+              setSearch({
+                kind: undefined,
+                siteId: undefined,
+                status: undefined,
+                criticality: undefined,
+                exposed: undefined,
+                q: undefined,
+                offset: undefined,
+              });
+            }}
+          >
+            Clear filters
+          </button>
+        )}
+      </search>
+
+      {devices.error && <ErrorPanel error={devices.error} />}
+
+      <div className={devices.loading && page ? 'table-wrap loading' : 'table-wrap'}>
+        <table className="table table-sticky" data-testid="device-table">
+          <thead>
+            <tr>
+              <SortHeader col="name" current={query.sort ?? 'name'} onSort={(c) => filter('sort', c)}>
+                Name
+              </SortHeader>
+              <SortHeader col="kind" current={query.sort ?? 'name'} onSort={(c) => filter('sort', c)}>
+                Kind
+              </SortHeader>
+              <SortHeader col="vendor" current={query.sort ?? 'name'} onSort={(c) => filter('sort', c)}>
+                Vendor / product
+              </SortHeader>
+              <th>Firmware</th>
+              <th>Site</th>
+              <th>IP address</th>
+              <th>Exposure</th>
+              <SortHeader col="criticality" current={query.sort ?? 'name'} onSort={(c) => filter('sort', c)}>
+                Criticality
+              </SortHeader>
+              <th>Credentials</th>
+              <th>Status</th>
+              <SortHeader col="lastSeenAt" current={query.sort ?? 'name'} onSort={(c) => filter('sort', c)}>
+                Last seen
+              </SortHeader>
+            </tr>
+          </thead>
+          <tbody>
+            {page?.items.map((d) => (
+              <tr key={d.id} data-testid="device-row">
+                <td>
+                  <Link to={`/inventory/devices/${d.id}`} className="strong">
+                    {d.name}
+                  </Link>
+                  {d.safetyCritical && (
+                    <span className="flag" title="safety-critical">
+                      {' '}
+                      ⚠
+                    </span>
+                  )}
+                </td>
+                <td>{label(d.kind)}</td>
+                <td>
+                  {d.vendor} <span className="muted">{d.product}</span>
+                </td>
+                <td className="mono">{d.firmwareVersion ?? '—'}</td>
+                <td>{d.siteId ? (siteName.get(d.siteId) ?? '…') : '—'}</td>
+                <td className="mono">
+                  {d.ipAddresses[0] ?? '—'}
+                  {d.ipAddresses.length > 1 && <span className="muted"> +{d.ipAddresses.length - 1}</span>}
+                </td>
+                <td>
+                  <ExposureBadge exposed={d.internetExposed} />
+                </td>
+                <td>
+                  <CriticalityBadge value={d.criticality} />
+                </td>
+                <td>
+                  <CredentialBadge value={d.credentialState} />
+                </td>
+                <td>
+                  <StatusBadge value={d.status} />
+                </td>
+                <td className="nowrap">{formatTime(d.lastSeenAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {page && page.items.length === 0 && (
+          <div className="empty" data-testid="no-devices">
+            {active ? 'No device matches these filters.' : 'No devices yet.'}
+            {!active && me.acting.permissions.includes('inventory:write') && (
+              <>
+                {' '}
+                <Link to="/inventory/import">Import a CSV or JSON file</Link>.
+              </>
+            )}
+          </div>
+        )}
+        {!page && devices.loading && <div className="empty">Loading…</div>}
+      </div>
+
+      <div className="pager">
+        <span data-testid="pager-range">
+          {formatCount(from)}–{formatCount(to)} of {formatCount(total)}
+        </span>
+        <label className="pager-size">
+          Rows
+          <select
+            value={query.limit}
+            onChange={(e) => setSearch({ limit: Number(e.target.value), offset: undefined })}
+          >
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          className="btn"
+          disabled={query.offset === 0}
+          onClick={() => setSearch({ offset: Math.max(0, query.offset - query.limit) || undefined })}
+        >
+          ← Previous
+        </button>
+        <button
+          className="btn"
+          data-testid="next-page"
+          disabled={query.offset + query.limit >= total}
+          onClick={() => setSearch({ offset: query.offset + query.limit })}
+        >
+          Next →
+        </button>
+      </div>
+    </div>
+  );
+}

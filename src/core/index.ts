@@ -4,3 +4,4 @@ export * from './errors';
 export * from './ids';
 export * from './logger';
 export * from './money';
+export * from './random';

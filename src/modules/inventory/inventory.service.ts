@@ -287,7 +287,12 @@ export class InventoryService {
   }
 
   /** All-or-nothing import of a CSV or JSON file; every bad row is reported with its line and field. */
-  async importDevices(ctx: RequestContext, bytes: Uint8Array, format: 'csv' | 'json' | 'auto' = 'auto') {
+  async importDevices(
+    ctx: RequestContext,
+    bytes: Uint8Array,
+    format: 'csv' | 'json' | 'auto' = 'auto',
+    onProgress?: (done: number, total: number) => void,
+  ) {
     ctx.require('inventory:write');
     const rows = parseDeviceFile(bytes, format);
     return ctx.scope.transaction(async (scope) => {
@@ -326,7 +331,10 @@ export class InventoryService {
         createdAt: now,
         updatedAt: now,
       }));
-      for (let i = 0; i < values.length; i += 500) await scope.insert(devices, values.slice(i, i + 500));
+      for (let i = 0; i < values.length; i += 500) {
+        await scope.insert(devices, values.slice(i, i + 500));
+        onProgress?.(Math.min(i + 500, values.length), values.length);
+      }
       await this.tenancy.audit(scope, ctx.actor, {
         action: 'import',
         entity: 'device',

@@ -236,6 +236,17 @@ export class TenancyService {
     };
   }
 
+  /** The actor of a user, for operator tools that act on a user's behalf (CLI token creation). */
+  async actorByEmail(email: string): Promise<Actor> {
+    const [u] = await this.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.email, email.trim().toLowerCase()));
+    const actor = u ? await this.actorForUser(u.id, 'user', u.id) : null;
+    if (!actor) throw notFound(`user ${email}`);
+    return actor;
+  }
+
   async authenticateSession(session: string): Promise<Actor | null> {
     const now = this.clock.now();
     const [s] = await this.db

@@ -17,3 +17,19 @@ export {
   type PacketVerdict,
 } from './domain/packet-detector';
 export { fitThreshold, type ThresholdFit } from './domain/threshold';
+export {
+  type DetectFlowFileOptions,
+  type DetectFlowFileSummary,
+  detectFlowFile,
+  flowScoreRow,
+} from './detect-flows';
+export { assembleFlows, FlowAssembler, type FlowAssemblerOptions } from './domain/flow-assembler';
+export { FlowDetector, type FlowDetectorOptions, type FlowVerdict } from './domain/flow-detector';
+export {
+  addressScope,
+  BEHAVIOURS as FLOW_BEHAVIOURS,
+  DEFAULT_FLOW_THRESHOLDS,
+  type FlowBehaviour,
+  type FlowThresholds,
+  TECHNIQUES as FLOW_TECHNIQUES,
+} from './domain/flow-rules';

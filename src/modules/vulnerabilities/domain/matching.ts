@@ -1,0 +1,403 @@
+import { cpeText, parseCpe } from './cpe';
+import {
+  type CompiledProductVersions,
+  compileProductVersions,
+  decideVersion,
+  type PreparedVersion,
+  prepareVersion,
+} from './cve-versions';
+import { type CvssScore, pickCvss } from './cvss';
+import type { AssessedDevice } from './device';
+import type { AffectedProduct, EpssScore, EpssTable, KevCatalog, KevEntry, VulnRecord } from './feeds';
+import {
+  genericProduct,
+  kindsNamedBy,
+  type ProductName,
+  platformsFor,
+  productMatches,
+  productName,
+  vendorKey,
+  words,
+} from './names';
+
+/**
+ * Matching devices against vulnerability records. A finding is either `affected` (the record's own
+ * version data puts the device's firmware in an affected range, and says which) or `needs_review`
+ * with the reason a person has to look. Not-affected is not a finding. Nothing that names the
+ * device's vendor and product is dropped without a decision.
+ */
+export interface VulnerabilityFinding {
+  cveId: string;
+  deviceId: string;
+  status: 'affected' | 'needs_review';
+  reason: string;
+  /** The range that decided it, in words ("1.03 ≤ v ≤ 1.04b12 (custom)"); null when none did. */
+  matchedRange: string | null;
+  /** Where the decision came from: a CNA or ADP `affected` entry, the KEV listing, the description. */
+  source: 'cna' | 'adp' | 'kev' | 'description';
+  cvss: CvssScore | null;
+  kev: { dateAdded: string; knownRansomwareCampaignUse: string; dueDate: string } | null;
+  epss: EpssScore | null;
+}
+
+interface IndexedEntry {
+  affected: AffectedProduct;
+  vendorKeys: string[];
+  names: ProductName[];
+  compiled: CompiledProductVersions;
+  label: string;
+}
+
+interface IndexedRecord {
+  cveId: string;
+  entries: IndexedEntry[];
+  /** A CVE record was loaded (otherwise only its KEV listing is known). */
+  hasRecord: boolean;
+  /** Some entry names a model (a product word with a digit), not just a product family or kind. */
+  specific: boolean;
+  kev: KevEntry | null;
+  kevVendor: string | null;
+  kevProduct: ProductName | null;
+  descriptionWords: string[];
+  cvss: CvssScore | null;
+  epss: EpssScore | null;
+}
+
+export interface VulnIndex {
+  records: IndexedRecord[];
+  byVendor: Map<string, number[]>;
+}
+
+export interface VulnIndexInput {
+  records: readonly VulnRecord[];
+  kev?: KevCatalog | readonly KevEntry[];
+  epss?: EpssTable;
+  /** Index only records listed in KEV (the KEV-linked set). */
+  kevOnly?: boolean;
+}
+
+function entryLabel(a: AffectedProduct): string {
+  return `${a.source === 'cna' ? 'CNA' : (a.provider ?? 'ADP')} "${a.rawVendor}" / "${a.rawProduct}"`;
+}
+
+function indexEntry(a: AffectedProduct, kevVendor: string | null): IndexedEntry | null {
+  const vendorKeys = new Set<string>();
+  if (a.vendor !== null) vendorKeys.add(vendorKey(a.vendor));
+  const names: ProductName[] = [];
+  for (const c of a.cpes) {
+    try {
+      const cpe = parseCpe(c);
+      const v = cpeText(cpe.vendor);
+      const p = cpeText(cpe.product);
+      if (v) vendorKeys.add(vendorKey(v));
+      if (p) names.push(productName(p, v ? vendorKey(v) : null));
+    } catch {
+      // An unparseable CPE still leaves the entry's vendor and product names to match on.
+    }
+  }
+  if (vendorKeys.size === 0 && kevVendor !== null) vendorKeys.add(kevVendor);
+  const primaryVendor = vendorKeys.values().next().value ?? null;
+  if (a.product !== null) names.unshift(productName(a.product, primaryVendor));
+  if (vendorKeys.size === 0 || names.length === 0) return null;
+  return {
+    affected: a,
+    vendorKeys: [...vendorKeys],
+    names,
+    compiled: compileProductVersions(a),
+    label: entryLabel(a),
+  };
+}
+
+export function buildVulnIndex(input: VulnIndexInput): VulnIndex {
+  const kevList =
+    input.kev === undefined ? [] : Array.isArray(input.kev) ? input.kev : (input.kev as KevCatalog).entries;
+  const kevById = new Map<string, KevEntry>();
+  for (const k of kevList as readonly KevEntry[]) kevById.set(k.cveId, k);
+  const seen = new Set<string>();
+  const records: IndexedRecord[] = [];
+  const add = (cveId: string, rec: VulnRecord | null) => {
+    const kev = kevById.get(cveId) ?? null;
+    const kevVendor = kev ? vendorKey(kev.vendorProject) : null;
+    const entries: IndexedEntry[] = [];
+    for (const a of rec?.affected ?? []) {
+      const e = indexEntry(a, kevVendor);
+      if (e) entries.push(e);
+    }
+    records.push({
+      cveId,
+      entries,
+      hasRecord: rec !== null,
+      specific: entries.some((e) => e.names.some((n) => n.tokens.some((t) => /\d/.test(t)))),
+      kev,
+      kevVendor,
+      kevProduct: kev ? productName(kev.product, kevVendor) : null,
+      descriptionWords: words(rec?.description ?? ''),
+      cvss: rec ? pickCvss(rec.metrics) : null,
+      epss: input.epss?.scores.get(cveId) ?? null,
+    });
+  };
+  for (const r of input.records) {
+    if (r.state !== 'PUBLISHED' || seen.has(r.cveId)) continue;
+    if (input.kevOnly && !kevById.has(r.cveId)) continue;
+    seen.add(r.cveId);
+    add(r.cveId, r);
+  }
+  // KEV entries without a loaded CVE record still flag devices of the named vendor and product.
+  for (const k of kevById.values()) if (!seen.has(k.cveId)) add(k.cveId, null);
+
+  const byVendor = new Map<string, number[]>();
+  records.forEach((r, i) => {
+    const keys = new Set<string>();
+    for (const e of r.entries) for (const v of e.vendorKeys) keys.add(v);
+    if (r.kevVendor) keys.add(r.kevVendor);
+    for (const k of keys) {
+      const list = byVendor.get(k);
+      if (list) list.push(i);
+      else byVendor.set(k, [i]);
+    }
+  });
+  return { records, byVendor };
+}
+
+// ------------------------------------------------------------------------------------------------
+
+interface PreparedDevice {
+  device: AssessedDevice;
+  vendor: string;
+  names: ProductName[];
+  version: PreparedVersion | null;
+}
+
+function prepareDevice(d: AssessedDevice): PreparedDevice {
+  const vendor = vendorKey(d.vendor);
+  const raw = [
+    d.product,
+    d.model,
+    d.model ? `${d.product} ${d.model}` : null,
+    ...platformsFor(vendor, d.kind),
+  ];
+  const names: ProductName[] = [];
+  for (const r of raw) if (r) names.push(productName(r, vendor));
+  return { device: d, vendor, names, version: prepareVersion(d.firmwareVersion) };
+}
+
+type Verdict = 'affected' | 'unaffected' | 'default_affected' | 'default_unaffected' | 'unknown' | 'review';
+
+interface EntryVerdict {
+  verdict: Verdict;
+  entry: IndexedEntry;
+  range: string | null;
+  text: string;
+}
+
+function judgeEntry(e: IndexedEntry, dev: PreparedDevice): EntryVerdict {
+  const d = decideVersion(e.compiled, dev.version);
+  const fw = dev.version?.raw ?? 'unknown';
+  let v: EntryVerdict;
+  if (d.outcome === 'review')
+    v = { verdict: 'review', entry: e, range: d.range, text: `${e.label}: ${d.reason}` };
+  else {
+    const notes = d.notes.length > 0 ? ` (${d.notes.join('; ')})` : '';
+    if (d.by === 'entry')
+      v = {
+        verdict: d.status === 'unknown' ? 'unknown' : d.status,
+        entry: e,
+        range: d.range,
+        text: `${e.label}: firmware ${fw} is in ${d.range}, status ${d.status}${notes}`,
+      };
+    else
+      v = {
+        verdict:
+          d.status === 'affected'
+            ? 'default_affected'
+            : d.status === 'unaffected'
+              ? 'default_unaffected'
+              : 'unknown',
+        entry: e,
+        range: null,
+        text: `${e.label}: ${d.notes.join('; ')}`,
+      };
+  }
+  // CVE JSON 5 allows "n/a" names, but then the record does not say whose product it is: the match
+  // rests on the KEV vendor or a CPE, which a person should confirm.
+  if (e.affected.vendor === null && v.verdict !== 'review')
+    return { ...v, verdict: 'review', text: `${v.text}; the record's vendor is "${e.affected.rawVendor}"` };
+  return v;
+}
+
+function finding(
+  r: IndexedRecord,
+  dev: PreparedDevice,
+  status: VulnerabilityFinding['status'],
+  reason: string,
+  matchedRange: string | null,
+  source: VulnerabilityFinding['source'],
+): VulnerabilityFinding {
+  return {
+    cveId: r.cveId,
+    deviceId: dev.device.id,
+    status,
+    reason,
+    matchedRange,
+    source,
+    cvss: r.cvss,
+    kev: r.kev
+      ? {
+          dateAdded: r.kev.dateAdded,
+          knownRansomwareCampaignUse: r.kev.knownRansomwareCampaignUse,
+          dueDate: r.kev.dueDate,
+        }
+      : null,
+    epss: r.epss,
+  };
+}
+
+function containsRun(hay: string[], needle: string[]): boolean {
+  if (needle.length === 0) return false;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+function judgeRecord(r: IndexedRecord, dev: PreparedDevice): VulnerabilityFinding | null {
+  const verdicts: EntryVerdict[] = [];
+  for (const e of r.entries) {
+    if (!e.vendorKeys.includes(dev.vendor)) continue;
+    if (!e.names.some((n) => dev.names.some((dn) => productMatches(dn, n)))) continue;
+    verdicts.push(judgeEntry(e, dev));
+  }
+  if (verdicts.length > 0) {
+    const by = (k: Verdict) => verdicts.filter((v) => v.verdict === k);
+    const affected = by('affected');
+    const unaffected = by('unaffected');
+    const reviews = by('review');
+    const others = (skip: EntryVerdict) =>
+      verdicts
+        .filter((v) => v !== skip && v.verdict !== 'default_unaffected')
+        .map((v) => v.text)
+        .join('; ');
+    if (affected.length > 0 && unaffected.length > 0)
+      return finding(
+        r,
+        dev,
+        'needs_review',
+        `entries disagree: ${affected[0].text}; but ${unaffected[0].text}`,
+        affected[0].range,
+        affected[0].entry.affected.source,
+      );
+    if (affected.length > 0) {
+      const a = affected[0];
+      const also = others(a);
+      return finding(
+        r,
+        dev,
+        'affected',
+        a.text + (also ? `; also: ${also}` : ''),
+        a.range,
+        a.entry.affected.source,
+      );
+    }
+    if (reviews.length > 0)
+      return finding(
+        r,
+        dev,
+        'needs_review',
+        verdicts
+          .filter((v) => v.verdict !== 'default_unaffected')
+          .map((v) => v.text)
+          .join('; '),
+        reviews[0].range,
+        reviews[0].entry.affected.source,
+      );
+    if (unaffected.length > 0) return null;
+    const defAff = by('default_affected');
+    if (defAff.length > 0)
+      return finding(r, dev, 'affected', defAff[0].text, null, defAff[0].entry.affected.source);
+    if (by('default_unaffected').length > 0) return null;
+    const unknown = by('unknown');
+    return finding(
+      r,
+      dev,
+      'needs_review',
+      `${unknown.map((v) => v.text).join('; ')}: the record does not say whether this firmware is affected`,
+      null,
+      unknown[0].entry.affected.source,
+    );
+  }
+
+  // No affected entry names this device. KEV and the description may still tie the record to it.
+  if (r.kevVendor !== dev.vendor || r.kev === null) return null;
+  const kevText = `KEV lists ${r.kev.vendorProject} "${r.kev.product}"`;
+  const recordText = !r.hasRecord
+    ? 'no CVE record is loaded for it'
+    : r.entries.length === 0
+      ? 'the CVE record gives no usable vendor/product data'
+      : `the CVE record's affected entries (${r.entries.map(entrySummary).join('; ')}) do not name this product`;
+  if (r.kevProduct && dev.names.some((n) => productMatches(n, r.kevProduct!)))
+    return finding(r, dev, 'needs_review', `${kevText}; ${recordText}`, null, 'kev');
+  for (const n of dev.names) {
+    if (n.tokens.length === 0 || !n.tokens.some((t) => /\d/.test(t))) continue;
+    if (containsRun(r.descriptionWords, n.tokens) || r.descriptionWords.includes(n.compact))
+      return finding(
+        r,
+        dev,
+        'needs_review',
+        `${kevText}; the description mentions "${n.raw}" but ${recordText.replace(/^the CVE record's/, 'its')}`,
+        null,
+        'description',
+      );
+  }
+  if (!r.specific) {
+    // Neither KEV nor the record names a model: the record concerns a family or a kind of device.
+    const g = genericProduct(r.kev.product);
+    if (g === null) return null;
+    const familyOk = g.family.every((f) =>
+      dev.names.some((n) => n.tokens.includes(f) || n.compact.startsWith(f)),
+    );
+    let kinds = g.kinds;
+    for (const e of r.entries) {
+      const k = e.affected.product ? kindsNamedBy(e.affected.product) : null;
+      if (k && kinds) for (const x of k) kinds.add(x);
+    }
+    if (kinds !== null && kinds.size === 0) kinds = null;
+    if (familyOk && (kinds === null || kinds.has(dev.device.kind)))
+      return finding(
+        r,
+        dev,
+        'needs_review',
+        `${kevText}; ${recordText}, and no model is named, so every ${dev.device.kind.replace('_', ' ')} from this vendor${
+          g.family.length > 0 ? ` in the ${g.family.join(' ')} line` : ''
+        } needs a look`,
+        null,
+        'kev',
+      );
+  }
+  return null;
+}
+
+function entrySummary(e: IndexedEntry): string {
+  const vs = e.affected.versions.map((v) => v.version).join(', ');
+  return `${e.label}${vs ? ` versions "${vs.length > 160 ? `${vs.slice(0, 157)}...` : vs}"` : ''}`;
+}
+
+/** Findings for one device. Retired devices have none. */
+export function matchDevice(index: VulnIndex, device: AssessedDevice): VulnerabilityFinding[] {
+  if (device.status === 'retired') return [];
+  const dev = prepareDevice(device);
+  const candidates = index.byVendor.get(dev.vendor);
+  if (!candidates) return [];
+  const out: VulnerabilityFinding[] = [];
+  for (const i of candidates) {
+    const f = judgeRecord(index.records[i], dev);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+export function matchDevices(index: VulnIndex, devices: readonly AssessedDevice[]): VulnerabilityFinding[] {
+  const out: VulnerabilityFinding[] = [];
+  for (const d of devices) for (const f of matchDevice(index, d)) out.push(f);
+  return out;
+}

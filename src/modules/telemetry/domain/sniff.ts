@@ -53,12 +53,29 @@ export function flowReader(format: FlowFormat, onFlow: OnFlow): StreamReader & {
   return format === 'zeek-tsv' ? new ZeekTsvReader(onFlow) : new ZeekJsonReader(onFlow);
 }
 
+/** Enough leading bytes to recognise any of the formats, even when a source yields tiny chunks. */
+const SNIFF_BYTES = 512;
+
 async function firstAndRest(
   source: AsyncIterable<Uint8Array>,
 ): Promise<{ first: Uint8Array | null; rest: AsyncIterator<Uint8Array> }> {
   const rest = source[Symbol.asyncIterator]();
-  const step = await rest.next();
-  return { first: step.done ? null : step.value, rest };
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (total < SNIFF_BYTES) {
+    const step = await rest.next();
+    if (step.done) break;
+    parts.push(step.value);
+    total += step.value.length;
+  }
+  if (parts.length <= 1) return { first: parts[0] ?? null, rest };
+  const first = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    first.set(p, at);
+    at += p.length;
+  }
+  return { first, rest };
 }
 
 function chosenFormat<F extends FileFormat>(

@@ -75,6 +75,10 @@ export class TsharkTsvReader extends LineReader {
   private tcpDst = -1;
   private udpSrc = -1;
   private udpDst = -1;
+  private ip4Src = '';
+  private ip4Dst = '';
+  private ip6Src = '';
+  private ip6Dst = '';
 
   constructor(private readonly onPacket: OnPacket) {
     super();
@@ -94,6 +98,7 @@ export class TsharkTsvReader extends LineReader {
     const p = this.packet;
     resetLayers(p);
     this.tcpSrc = this.tcpDst = this.udpSrc = this.udpDst = -1;
+    this.ip4Src = this.ip4Dst = this.ip6Src = this.ip6Dst = '';
     let time = Number.NaN;
     let length = -1;
     let column = 0;
@@ -136,6 +141,7 @@ export class TsharkTsvReader extends LineReader {
     if (Number.isNaN(time))
       throw invalidLine(FORMAT, this.lineNumber, 'frame.time_epoch', 'missing timestamp');
     if (length < 0) throw invalidLine(FORMAT, this.lineNumber, 'frame.len', 'missing frame length');
+    this.network();
     if (p.icmpType >= 0) {
       // The outer protocol of an ICMP error is ICMP; tshark's port columns then describe the quoted
       // packet inside it. Matching the binary decoder keeps both readers' records the same.
@@ -174,20 +180,18 @@ export class TsharkTsvReader extends LineReader {
       case Col.ArpTargetIp: {
         if (!isIpv4(b, from, to)) this.bad(column, b, from, to);
         const ip = this.interner.get(b, from, to);
-        if (role === Col.IpSrc) p.srcIp = ip;
-        else if (role === Col.IpDst) p.dstIp = ip;
+        if (role === Col.IpSrc) this.ip4Src = ip;
+        else if (role === Col.IpDst) this.ip4Dst = ip;
         else if (role === Col.ArpSenderIp) p.arpSenderIp = ip;
         else p.arpTargetIp = ip;
-        if (role === Col.IpSrc || role === Col.IpDst) p.ipVersion = 4;
         return;
       }
       case Col.Ip6Src:
       case Col.Ip6Dst: {
         if (!isIpv6(b, from, to)) this.bad(column, b, from, to);
         const ip = this.interner.get(b, from, to);
-        if (role === Col.Ip6Src) p.srcIp = ip;
-        else p.dstIp = ip;
-        p.ipVersion = 6;
+        if (role === Col.Ip6Src) this.ip6Src = ip;
+        else this.ip6Dst = ip;
         return;
       }
       case Col.TcpFlags: {
@@ -211,6 +215,31 @@ export class TsharkTsvReader extends LineReader {
         else if (role === Col.IpProto) p.protocol = v;
         else if (role === Col.TcpLen) p.payloadLength = v;
       }
+    }
+  }
+
+  /**
+   * The network layer of the row. With both IPv4 and IPv6 columns filled (a 6in4 tunnel), the outer
+   * IPv4 header is the packet's own, as in the binary decoder; an address without its peer is corrupt.
+   */
+  private network(): void {
+    const p = this.packet;
+    if (this.ip4Src || this.ip4Dst) {
+      if (!this.ip4Src || !this.ip4Dst) {
+        const missing = this.ip4Src ? 'ip.dst' : 'ip.src';
+        throw invalidLine(FORMAT, this.lineNumber, missing, 'IPv4 address without its peer');
+      }
+      p.ipVersion = 4;
+      p.srcIp = this.ip4Src;
+      p.dstIp = this.ip4Dst;
+    } else if (this.ip6Src || this.ip6Dst) {
+      if (!this.ip6Src || !this.ip6Dst) {
+        const missing = this.ip6Src ? 'ipv6.dst' : 'ipv6.src';
+        throw invalidLine(FORMAT, this.lineNumber, missing, 'IPv6 address without its peer');
+      }
+      p.ipVersion = 6;
+      p.srcIp = this.ip6Src;
+      p.dstIp = this.ip6Dst;
     }
   }
 

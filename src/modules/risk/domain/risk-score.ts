@@ -1,0 +1,562 @@
+import {
+  type AssessedDevice,
+  CONTROL_LABELS,
+  type ControlName,
+  type ControlState,
+  type DeviceRiskInput,
+  deviceSecureUpdate,
+  effectiveControls,
+  type OrganisationAssessment,
+} from './assessment';
+
+/**
+ * Explainable device and organisation risk scores, 0 (lowest) .. 100.
+ *
+ * Device: score = 100 x likelihood x impact.
+ *  - likelihood = (1 - e^(-P/50)) x control multipliers, where P is the sum of the likelihood factor
+ *    points below. The saturating curve keeps every fix visible (no hard cap at 100) and is monotone:
+ *    more findings never lower it.
+ *  - impact = min(100, impact points) / 100 x control multipliers.
+ *  - each likelihood factor's contribution is its share of P of the score before controls; the
+ *    reduction by controls is split over the controls by the log of their multipliers; impact factors
+ *    scale the score and carry no contribution of their own. Contributions sum to the score.
+ *
+ * The weights are CoverWatch's judgement, informed by CVSS v3.1/v4 base scores (FIRST), CISA's KEV
+ * catalogue (exploited in the wild; knownRansomwareCampaignUse), FIRST EPSS (probability of
+ * exploitation in 30 days) and the ETSI EN 303 645 provisions on default passwords (5.1), updates
+ * (5.3) and exposed services (5.6); they are data an underwriter can read, not measured frequencies.
+ */
+export const LIKELIHOOD_WEIGHTS = {
+  /** Points per CVSS base point of the worst finding (10 -> 25); needs-review findings count half. */
+  cvssPerPoint: 2.5,
+  /** Assumed CVSS when a finding has none. */
+  cvssUnknown: 5,
+  /** Per additional finding beyond the worst, up to `breadthMax`. */
+  breadthPerFinding: 1,
+  breadthMax: 5,
+  kevFirst: 20,
+  kevAdditional: 3,
+  kevAdditionalMax: 9,
+  ransomwareKev: 10,
+  /** Times the highest EPSS probability (0..1). */
+  epss: 15,
+  internetExposed: 20,
+  credentials: { default: 20, shared: 10, unknown: 4, unique: 0 },
+  riskyService: 4,
+  riskyServiceExposed: 8,
+  riskyServiceMax: 16,
+  pastSupportEnd: 10,
+  alertsHighOrCritical: 12,
+  alertsHighOrCriticalEach: 2,
+  alertsHighOrCriticalEachMax: 6,
+  alertsAny: 4,
+  configFinding: { critical: 8, high: 5, medium: 2, low: 1 },
+  configFindingsMax: 15,
+  notSegmented: 5,
+  segmentationUnknown: 2,
+  noSecureBoot: 3,
+  noUpdateMechanism: 5,
+  /** P at which likelihood reaches 1 - 1/e. */
+  saturation: 50,
+} as const;
+
+export const IMPACT_POINTS = {
+  criticality: { low: 10, medium: 25, high: 40, critical: 55 },
+  safetyCritical: 25,
+  dataHeld: { none: 0, operational: 5, personal: 12, payment: 15, health: 20 },
+} as const;
+
+/**
+ * Multipliers of controls on device likelihood and impact. MFA on remote access and staff training
+ * cut the common initial-access paths into the network (stolen credentials, phishing); a tested IR
+ * plan and offline backups limit the damage rather than the odds. Illustrative weights.
+ */
+export const CONTROL_MULTIPLIERS: Record<ControlName, { likelihood: number; impact: number }> = {
+  mfa_remote_access: { likelihood: 0.85, impact: 1 },
+  staff_training: { likelihood: 0.95, impact: 1 },
+  vendor_secure_update: { likelihood: 0.9, impact: 1 },
+  ir_plan_tested: { likelihood: 1, impact: 0.9 },
+  offline_backups: { likelihood: 1, impact: 0.9 },
+};
+/** A quarantined device is cut off from the network until released. */
+export const QUARANTINE_MULTIPLIER = 0.25;
+
+/**
+ * Services that are unauthenticated or cleartext by design, or common botnet and ransomware entry
+ * points: Telnet and FTP (Mirai-family credential spraying), SMB and RDP (ransomware), VNC, UPnP/SSDP,
+ * TFTP, rlogin/rsh, SNMP v1/v2c, and industrial protocols without authentication (Modbus/TCP 502,
+ * S7comm 102, DNP3 20000, EtherNet/IP 44818, BACnet 47808, IEC 60870-5-104 2404).
+ */
+export const RISKY_PORTS: Record<number, string> = {
+  21: 'ftp',
+  23: 'telnet',
+  69: 'tftp',
+  102: 's7comm',
+  161: 'snmp',
+  445: 'smb',
+  502: 'modbus',
+  512: 'rexec',
+  513: 'rlogin',
+  514: 'rsh',
+  1900: 'upnp',
+  2323: 'telnet-alt',
+  2404: 'iec-104',
+  3389: 'rdp',
+  5900: 'vnc',
+  20000: 'dnp3',
+  44818: 'ethernet-ip',
+  47808: 'bacnet',
+};
+const RISKY_NAMES = new Set([
+  'telnet',
+  'ftp',
+  'tftp',
+  'smb',
+  'microsoft-ds',
+  'rdp',
+  'ms-wbt-server',
+  'vnc',
+  'rlogin',
+  'rsh',
+]);
+
+export type FactorGroup = 'likelihood' | 'impact' | 'control';
+
+export interface RiskFactor {
+  /** Stable id, e.g. "kev", "credentials", "control:mfa_remote_access". */
+  id: string;
+  group: FactorGroup;
+  name: string;
+  /** Points on the factor's own scale (likelihood or impact points; multiplier for controls). */
+  points: number;
+  /** Share of the score, in score points; negative for controls. Contributions sum to the score. */
+  contribution: number;
+  detail: string;
+  /** Where the fact comes from. Attested controls are shown as attested, not measured. */
+  source: 'inventory' | 'vulnerabilities' | 'detection' | 'measured' | 'attested' | 'assessment';
+}
+
+export interface DeviceRiskScore {
+  deviceId: string;
+  name: string;
+  kind: AssessedDevice['kind'];
+  score: number;
+  /** 0..1 after controls. */
+  likelihood: number;
+  /** 0..1 after controls. */
+  impact: number;
+  /** Likelihood before controls, 0..1 (what FAIR vulnerability builds on). */
+  likelihoodBeforeControls: number;
+  factors: RiskFactor[];
+}
+
+export function riskyServices(device: AssessedDevice): string[] {
+  const found = new Set<string>();
+  for (const s of device.openServices) {
+    const byPort = RISKY_PORTS[s.port];
+    const name = s.service?.toLowerCase() ?? null;
+    if (byPort && !(s.port === 161 && s.protocol === 'tcp')) found.add(`${byPort}/${s.port}`);
+    else if (name && RISKY_NAMES.has(name)) found.add(`${name}/${s.port}`);
+  }
+  return [...found].sort();
+}
+
+interface RawFactor {
+  id: string;
+  name: string;
+  points: number;
+  detail: string;
+  source: RiskFactor['source'];
+}
+
+const W = LIKELIHOOD_WEIGHTS;
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The likelihood factors of one device, with their points (only factors with points > 0). */
+export function likelihoodFactors(input: DeviceRiskInput, asOf: string): RawFactor[] {
+  const d = input.device;
+  const f: RawFactor[] = [];
+  const add = (id: string, name: string, points: number, detail: string, source: RawFactor['source']) => {
+    if (points > 0) f.push({ id, name, points, detail, source });
+  };
+
+  const weight = (v: { status: string }) => (v.status === 'affected' ? 1 : 0.5);
+  let worst = 0;
+  let worstId = '';
+  for (const v of input.vulnerabilities) {
+    const e = (v.cvssBaseScore ?? W.cvssUnknown) * weight(v);
+    if (e > worst) {
+      worst = e;
+      worstId = v.cveId;
+    }
+  }
+  if (input.vulnerabilities.length > 0) {
+    const others = Math.min(W.breadthMax, (input.vulnerabilities.length - 1) * W.breadthPerFinding);
+    add(
+      'exploitability',
+      'Vulnerabilities (CVSS)',
+      worst * W.cvssPerPoint + others,
+      `worst ${worstId} (effective CVSS ${round1(worst)}), ${input.vulnerabilities.length} finding(s)`,
+      'vulnerabilities',
+    );
+  }
+  const kev = input.vulnerabilities.filter((v) => v.kev);
+  if (kev.length > 0) {
+    const first = Math.max(...kev.map((v) => W.kevFirst * weight(v)));
+    const more = Math.min(W.kevAdditionalMax, (kev.length - 1) * W.kevAdditional);
+    add(
+      'kev',
+      'Known exploited (CISA KEV)',
+      first + more,
+      kev.map((v) => `${v.cveId} (${v.status})`).join(', '),
+      'vulnerabilities',
+    );
+  }
+  const ransomware = kev.filter((v) => v.knownRansomwareCampaignUse);
+  if (ransomware.length > 0) {
+    add(
+      'ransomware_kev',
+      'KEV used in ransomware campaigns',
+      Math.max(...ransomware.map((v) => W.ransomwareKev * weight(v))),
+      ransomware.map((v) => v.cveId).join(', '),
+      'vulnerabilities',
+    );
+  }
+  const withEpss = input.vulnerabilities.filter((v) => v.epss !== null);
+  if (withEpss.length > 0) {
+    const top = withEpss.reduce((a, b) => (b.epss! * weight(b) > a.epss! * weight(a) ? b : a));
+    add(
+      'epss',
+      'Exploit prediction (EPSS)',
+      top.epss! * weight(top) * W.epss,
+      `${top.cveId} EPSS ${top.epss}`,
+      'vulnerabilities',
+    );
+  }
+  if (d.internetExposed)
+    add(
+      'internet_exposure',
+      'Reachable from the internet',
+      W.internetExposed,
+      'internet-exposed',
+      'inventory',
+    );
+  add(
+    'credentials',
+    'Credentials',
+    W.credentials[d.credentialState],
+    `credential state: ${d.credentialState}`,
+    'inventory',
+  );
+  const risky = riskyServices(d);
+  if (risky.length > 0) {
+    const each = d.internetExposed ? W.riskyServiceExposed : W.riskyService;
+    add(
+      'risky_services',
+      'Risky open services',
+      Math.min(W.riskyServiceMax, risky.length * each),
+      risky.join(', '),
+      'inventory',
+    );
+  }
+  if (d.supportEndDate !== null && Date.parse(d.supportEndDate) <= Date.parse(asOf)) {
+    add(
+      'past_support_end',
+      'Past end of support',
+      W.pastSupportEnd,
+      `support ended ${d.supportEndDate}`,
+      'inventory',
+    );
+  }
+  const { last30Days, highOrCritical30Days } = input.alerts;
+  if (highOrCritical30Days > 0) {
+    const extra = Math.min(
+      W.alertsHighOrCriticalEachMax,
+      (highOrCritical30Days - 1) * W.alertsHighOrCriticalEach,
+    );
+    add(
+      'alerts',
+      'Detection alerts (30 days)',
+      W.alertsHighOrCritical + extra,
+      `${highOrCritical30Days} high/critical of ${last30Days} alerts in 30 days`,
+      'detection',
+    );
+  } else if (last30Days > 0) {
+    add(
+      'alerts',
+      'Detection alerts (30 days)',
+      W.alertsAny,
+      `${last30Days} low/medium alerts in 30 days`,
+      'detection',
+    );
+  }
+  if (input.configFindings.length > 0) {
+    const pts = input.configFindings.reduce((s, c) => s + W.configFinding[c.severity], 0);
+    add(
+      'config_findings',
+      'Configuration findings',
+      Math.min(W.configFindingsMax, pts),
+      input.configFindings.map((c) => `${c.id} (${c.severity})`).join(', '),
+      'assessment',
+    );
+  }
+  if (d.segmentedFromOffice === false)
+    add('segmentation', 'Not segmented from office network', W.notSegmented, 'flat network', 'inventory');
+  else if (d.segmentedFromOffice === null) {
+    add(
+      'segmentation',
+      'Segmentation unknown',
+      W.segmentationUnknown,
+      'segmentation from the office network unknown',
+      'inventory',
+    );
+  }
+  if (d.secureBoot === false)
+    add('no_secure_boot', 'No secure boot', W.noSecureBoot, 'secure boot absent', 'inventory');
+  if (d.updateMechanism === 'none')
+    add('no_updates', 'No update mechanism', W.noUpdateMechanism, 'firmware cannot be updated', 'inventory');
+  return f;
+}
+
+export function impactFactors(d: AssessedDevice): RawFactor[] {
+  const f: RawFactor[] = [
+    {
+      id: 'criticality',
+      name: 'Criticality',
+      points: IMPACT_POINTS.criticality[d.criticality],
+      detail: d.criticality,
+      source: 'inventory',
+    },
+  ];
+  if (d.safetyCritical) {
+    f.push({
+      id: 'safety_critical',
+      name: 'Safety-critical',
+      points: IMPACT_POINTS.safetyCritical,
+      detail: `${d.kind} is safety-critical`,
+      source: 'inventory',
+    });
+  }
+  const data = IMPACT_POINTS.dataHeld[d.dataHeld];
+  if (data > 0)
+    f.push({
+      id: 'data_held',
+      name: 'Data held',
+      points: data,
+      detail: `holds ${d.dataHeld} data`,
+      source: 'inventory',
+    });
+  return f;
+}
+
+/** Score one device given the organisation's control states (see effectiveControls). */
+export function scoreDevice(
+  input: DeviceRiskInput,
+  controls: Record<ControlName, ControlState>,
+  asOf: string,
+): DeviceRiskScore {
+  const d = input.device;
+  const lf = likelihoodFactors(input, asOf);
+  const P = lf.reduce((s, x) => s + x.points, 0);
+  const l0 = 1 - Math.exp(-P / W.saturation);
+  const imf = impactFactors(d);
+  const i0 =
+    Math.min(
+      100,
+      imf.reduce((s, x) => s + x.points, 0),
+    ) / 100;
+  const s0 = 100 * l0 * i0;
+
+  const applied: {
+    id: string;
+    name: string;
+    multiplier: number;
+    detail: string;
+    source: RiskFactor['source'];
+  }[] = [];
+  let lMul = 1;
+  let iMul = 1;
+  for (const state of Object.values(controls)) {
+    const c = state.control === 'vendor_secure_update' ? deviceSecureUpdate(d, state) : state;
+    if (!c.present) continue;
+    const m = CONTROL_MULTIPLIERS[c.control];
+    if (m.likelihood === 1 && m.impact === 1) continue;
+    lMul *= m.likelihood;
+    iMul *= m.impact;
+    applied.push({
+      id: `control:${c.control}`,
+      name: CONTROL_LABELS[c.control],
+      multiplier: m.likelihood * m.impact,
+      detail: c.detail,
+      source: c.source === 'measured' ? 'measured' : 'attested',
+    });
+  }
+  if (d.status === 'quarantined') {
+    lMul *= QUARANTINE_MULTIPLIER;
+    applied.push({
+      id: 'quarantined',
+      name: 'Quarantined',
+      multiplier: QUARANTINE_MULTIPLIER,
+      detail: 'isolated from the network',
+      source: 'inventory',
+    });
+  }
+  const likelihood = l0 * lMul;
+  const impact = i0 * iMul;
+  const score = 100 * likelihood * impact;
+
+  const factors: RiskFactor[] = lf.map((x) => ({
+    ...x,
+    group: 'likelihood',
+    contribution: P > 0 ? (s0 * x.points) / P : 0,
+  }));
+  for (const x of imf) factors.push({ ...x, group: 'impact', contribution: 0 });
+  const logSum = applied.reduce((s, a) => s + Math.log(a.multiplier), 0);
+  for (const a of applied) {
+    factors.push({
+      id: a.id,
+      group: 'control',
+      name: a.name,
+      points: a.multiplier,
+      contribution: logSum < 0 ? ((score - s0) * Math.log(a.multiplier)) / logSum : 0,
+      detail: a.detail,
+      source: a.source,
+    });
+  }
+  return {
+    deviceId: d.id,
+    name: d.name,
+    kind: d.kind,
+    score,
+    likelihood,
+    impact,
+    likelihoodBeforeControls: l0,
+    factors,
+  };
+}
+
+/**
+ * Organisation score from its device scores (retired devices excluded):
+ *   top = 100 x (1 - prod_{i<=k} (1 - s_i/100)^(1/i)), s_1 >= s_2 >= ... the k = 10 worst devices
+ *   (one weak device sets the floor; each further bad device adds less: harmonic weights),
+ *   breadth = share of devices scoring >= 40,
+ *   score = top + (100 - top) x 0.25 x breadth.
+ * Monotone in every device score; equals the device score for a single device with a low score.
+ */
+export const ORGANISATION_AGGREGATION = { topK: 10, highScore: 40, breadthWeight: 0.25 } as const;
+
+export interface OrganisationFactor {
+  id: string;
+  name: string;
+  contribution: number;
+  devices: number;
+  detail: string;
+}
+
+export interface OrganisationRiskScore {
+  score: number;
+  /** The noisy-OR over the worst devices, before breadth. */
+  topDevices: number;
+  breadth: { highScoringDevices: number; activeDevices: number; contribution: number };
+  devices: DeviceRiskScore[];
+  /** Organisation-level factors: device factor contributions weighted by each device's share. */
+  factors: OrganisationFactor[];
+  controls: ControlState[];
+  /** Counts underwriting's submission asks for. */
+  summary: {
+    devicesByKind: Record<string, number>;
+    internetExposed: number;
+    safetyCritical: number;
+    kevOnExposed: number;
+  };
+}
+
+export function aggregateScores(scores: readonly number[]): {
+  score: number;
+  top: number;
+  high: number;
+  weights: number[];
+} {
+  const { topK, highScore, breadthWeight } = ORGANISATION_AGGREGATION;
+  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
+  const weights = new Array<number>(scores.length).fill(0);
+  let logSurvive = 0;
+  for (let r = 0; r < Math.min(topK, order.length); r++) {
+    const [s, i] = order[r];
+    const w = -Math.log(1 - Math.min(s, 99.999) / 100) / (r + 1);
+    weights[i] = w;
+    logSurvive -= w;
+  }
+  const top = 100 * (1 - Math.exp(logSurvive));
+  const high = scores.filter((s) => s >= highScore).length;
+  const breadth = scores.length > 0 ? high / scores.length : 0;
+  return { score: top + (100 - top) * breadthWeight * breadth, top, high, weights };
+}
+
+export function scoreOrganisation(assessment: OrganisationAssessment): OrganisationRiskScore {
+  const controls = effectiveControls(assessment.attestations, assessment.measuredControls, assessment.asOf);
+  const active = assessment.devices.filter((x) => x.device.status !== 'retired');
+  const devices = active.map((x) => scoreDevice(x, controls, assessment.asOf));
+  const agg = aggregateScores(devices.map((d) => d.score));
+  const breadthContribution = agg.score - agg.top;
+  const weightSum = agg.weights.reduce((a, b) => a + b, 0);
+
+  const byId = new Map<string, OrganisationFactor & { devicesSet: Set<string> }>();
+  devices.forEach((d, i) => {
+    const share = weightSum > 0 && d.score > 0 ? (agg.top * agg.weights[i]) / weightSum / d.score : 0;
+    for (const f of d.factors) {
+      if (f.group === 'impact') continue;
+      const cur = byId.get(f.id) ?? {
+        id: f.id,
+        name: f.name,
+        contribution: 0,
+        devices: 0,
+        detail: '',
+        devicesSet: new Set(),
+      };
+      cur.contribution += f.contribution * share;
+      cur.devicesSet.add(d.deviceId);
+      byId.set(f.id, cur);
+    }
+  });
+  const factors: OrganisationFactor[] = [...byId.values()]
+    .map(({ devicesSet, ...f }) => ({
+      ...f,
+      devices: devicesSet.size,
+      detail: `on ${devicesSet.size} device(s)`,
+    }))
+    .filter((f) => Math.abs(f.contribution) > 1e-9);
+  if (breadthContribution > 0) {
+    factors.push({
+      id: 'breadth',
+      name: 'Breadth of high-risk devices',
+      contribution: breadthContribution,
+      devices: agg.high,
+      detail: `${agg.high} of ${devices.length} devices score >= ${ORGANISATION_AGGREGATION.highScore}`,
+    });
+  }
+  factors.sort((a, b) => b.contribution - a.contribution);
+
+  const devicesByKind: Record<string, number> = {};
+  for (const x of active) devicesByKind[x.device.kind] = (devicesByKind[x.device.kind] ?? 0) + 1;
+  return {
+    score: agg.score,
+    topDevices: agg.top,
+    breadth: {
+      highScoringDevices: agg.high,
+      activeDevices: devices.length,
+      contribution: breadthContribution,
+    },
+    devices,
+    factors,
+    controls: Object.values(controls),
+    summary: {
+      devicesByKind,
+      internetExposed: active.filter((x) => x.device.internetExposed).length,
+      safetyCritical: active.filter((x) => x.device.safetyCritical).length,
+      kevOnExposed: active.filter(
+        (x) => x.device.internetExposed && x.vulnerabilities.some((v) => v.kev && v.status === 'affected'),
+      ).length,
+    },
+  };
+}

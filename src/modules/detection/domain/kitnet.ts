@@ -38,6 +38,7 @@ export class Autoencoder {
     hiddenRatio: number,
     private readonly learningRate: number,
     random: () => number,
+    private readonly clip = Number.POSITIVE_INFINITY,
   ) {
     this.hidden = Math.ceil(visible * hiddenRatio);
     this.weights = new Float64Array(visible * this.hidden);
@@ -65,7 +66,11 @@ export class Autoencoder {
         if (v > normMax[i]) normMax[i] = v;
         if (v < normMin[i]) normMin[i] = v;
       }
-      x[i] = (v - normMin[i]) / (normMax[i] - normMin[i] + NORM_EPS);
+      const z = (v - normMin[i]) / (normMax[i] - normMin[i] + NORM_EPS);
+      // Deviation from dA.py: a value outside the training range is clipped to `clip` ranges beyond it.
+      // Unclipped, a feature constant in training (range 0, divided by 1e-16) turns any change into an
+      // RMSE of ~1e15 that swamps every other feature and the threshold.
+      x[i] = z < -this.clip ? -this.clip : z > 1 + this.clip ? 1 + this.clip : z;
     }
   }
 
@@ -139,6 +144,8 @@ export interface KitNetOptions {
   hiddenRatio?: number;
   /** Seed of the weight initialisation (DESIGN.md §4: reproducible model init). */
   seed?: number;
+  /** Normalised inputs are clipped to [-clip, 1 + clip] (Infinity: Kitsune-py's unbounded behaviour). */
+  clip?: number;
 }
 
 export class KitNet {
@@ -147,6 +154,7 @@ export class KitNet {
   private readonly learningRate: number;
   private readonly hiddenRatio: number;
   private readonly seed: number;
+  private readonly clip: number;
   /** Concatenated cluster members and each cluster's start (clusterStart[k]..clusterStart[k+1]). */
   private members = new Int32Array(0);
   private clusterStart = new Int32Array(1);
@@ -163,6 +171,7 @@ export class KitNet {
     this.learningRate = options.learningRate ?? 0.1;
     this.hiddenRatio = options.hiddenRatio ?? 0.75;
     this.seed = options.seed ?? 1;
+    this.clip = options.clip ?? 1;
   }
 
   get ready(): boolean {
@@ -191,9 +200,9 @@ export class KitNet {
     const rng = xoroshiro128plus(this.seed);
     const random = () => uniformFloat64(rng);
     this.ensemble = clusters.map(
-      (c) => new Autoencoder(c.length, this.hiddenRatio, this.learningRate, random),
+      (c) => new Autoencoder(c.length, this.hiddenRatio, this.learningRate, random, this.clip),
     );
-    this.output = new Autoencoder(clusters.length, this.hiddenRatio, this.learningRate, random);
+    this.output = new Autoencoder(clusters.length, this.hiddenRatio, this.learningRate, random, this.clip);
     this.layer1 = new Float64Array(clusters.length);
   }
 

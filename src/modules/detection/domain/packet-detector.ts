@@ -13,7 +13,8 @@
  *   m = modelScore / threshold                (≥ 0; 1 at the threshold)
  *   score = m / (1 + m) + Σ CONTEXT_WEIGHT[hit] (model part in [0, 1), every context hit adds ≥ 1)
  * so the ranking among packets without context hits is the model's, and any context hit ranks above all
- * of them. A packet alerts when m > 1 or a context rule fires.
+ * of them. A packet alerts when a context rule fires, or when m > 1 and its source has had a burst of
+ * exceedances (anomalyBurst within anomalyHalfLifeSeconds); the score does not depend on the burst.
  */
 
 import { invalid } from '../../../core/errors';
@@ -39,9 +40,23 @@ export interface PacketDetectorOptions {
   /** Per-packet false-alarm rate the model threshold aims at on benign traffic. */
   targetFalseAlarmRate?: number;
   seed?: number;
+  /** KitNET input clipping (kitnet.ts); Infinity reproduces Kitsune-py. */
+  clip?: number;
   maxStreams?: number;
   /** Alerts aggregate per subject and behaviour over windows of this many seconds. */
   alertWindowSeconds?: number;
+  /**
+   * A model exceedance alerts only once its source has `anomalyBurst` exceedances in a damped count with
+   * this half-life: one rare benign packet (an ARP refresh, a NetBIOS announcement after minutes of
+   * silence) scores high but alone; scans, floods and sweeps come in bursts.
+   */
+  anomalyHalfLifeSeconds?: number;
+  anomalyBurst?: number;
+  /**
+   * m above which a packet counts towards its source's burst. Above 1 because a spike leaves an echo: the
+   * same host's next packets score a little over the threshold while its damped statistics recover.
+   */
+  anomalyAlertMultiple?: number;
   onAlert?: (alert: DetectionAlert) => void;
 }
 
@@ -126,6 +141,11 @@ export class PacketDetector {
   private threshold = Number.POSITIVE_INFINITY;
   private contextSummary: ContextSummary | null = null;
   private readonly open = new Map<string, OpenAlert>();
+  /** Source → damped exceedance count and its time. */
+  private readonly bursts = new Map<string, { count: number; time: number }>();
+  private readonly burstDecay: number;
+  private readonly burstMin: number;
+  private readonly alertMultiple: number;
 
   constructor(private readonly options: PacketDetectorOptions) {
     const t = options.trainPackets;
@@ -140,8 +160,11 @@ export class PacketDetector {
     this.targetRate = options.targetFalseAlarmRate ?? 1e-4;
     this.windowSeconds = options.alertWindowSeconds ?? 60;
     this.onAlert = options.onAlert;
+    this.burstDecay = 1 / (options.anomalyHalfLifeSeconds ?? 10);
+    this.burstMin = options.anomalyBurst ?? 3;
+    this.alertMultiple = options.anomalyAlertMultiple ?? 2;
     this.afterImage = new AfterImage({ maxStreams: options.maxStreams });
-    this.kitnet = new KitNet(FEATURE_COUNT, { seed: options.seed ?? 1 });
+    this.kitnet = new KitNet(FEATURE_COUNT, { seed: options.seed ?? 1, clip: options.clip });
     this.context = new ContextModel();
     this.calibrator = new ScoreCalibrator(t - this.calibrationStart);
   }
@@ -189,10 +212,29 @@ export class PacketDetector {
     v.modelScore = model;
     v.context = hits;
     v.score = score;
-    v.alert = m > 1 || hits !== 0;
-    if (v.alert) this.raise(p, m, hits, score);
+    const burst = m > this.alertMultiple && this.exceed(p);
+    v.alert = burst || hits !== 0;
+    if (v.alert) this.raise(p, burst ? m : 0, hits, score);
     if ((n & 4095) === 0) this.expire(p.time);
     return v;
+  }
+
+  /** Counts a model exceedance for the packet's source; true once the source's burst is reached. */
+  private exceed(p: PacketRecord): boolean {
+    const src = p.arpOp !== 0 ? p.arpSenderIp : p.ipVersion !== 0 ? p.srcIp : p.srcMac;
+    let b = this.bursts.get(src);
+    if (b === undefined) {
+      if (this.bursts.size >= 65_536) this.bursts.clear();
+      b = { count: 0, time: p.time };
+      this.bursts.set(src, b);
+    }
+    const dt = p.time - b.time;
+    if (dt > 0) {
+      b.count *= 2 ** (-this.burstDecay * dt);
+      b.time = p.time;
+    }
+    b.count += 1;
+    return b.count >= this.burstMin;
   }
 
   private finishTraining(): void {

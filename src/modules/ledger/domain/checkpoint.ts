@@ -134,7 +134,7 @@ export function parseSignerKey(skey: string): NoteSigner {
   const name = rest.slice(0, first);
   checkKeyName(name);
   const material = strictBase64(rest.slice(second + 1));
-  if (!material || material.length !== 33 || material[0] !== ED25519_TYPE) {
+  if (material?.length !== 33 || material[0] !== ED25519_TYPE) {
     throw invalid('signer key material must be base64(0x01 || 32-byte Ed25519 seed)');
   }
   const signer = signerFromSeed(name, material.subarray(1));

@@ -129,6 +129,8 @@ export function parseCpe23(input: string): Cpe {
 function bindFsValue(v: CpeValue): string {
   if (v.kind === 'any') return '*';
   if (v.kind === 'na') return '-';
+  // A value that is just "-" stays quoted, or it would read back as NA.
+  if (v.value === '\\-') return '\\-';
   let out = '';
   for (let i = 0; i < v.value.length; i++) {
     const ch = v.value[i];
@@ -215,6 +217,7 @@ export function parseCpeUri(input: string): Cpe {
 function bindUriValue(v: CpeValue): string {
   if (v.kind === 'any') return '';
   if (v.kind === 'na') return '-';
+  if (v.value === '\\-') return '%2d';
   let out = '';
   for (let i = 0; i < v.value.length; i++) {
     const ch = v.value[i];

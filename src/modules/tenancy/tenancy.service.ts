@@ -322,7 +322,7 @@ export class TenancyService {
   }
 
   async revokeToken(ctx: RequestContext, id: string): Promise<void> {
-    if (ctx.access !== 'own') throw notFound('API token');
+    if (ctx.access !== 'own') throw forbidden('tokens are managed in your own organisation');
     if (!isUuid(id)) throw notFound('API token');
     const t = await ctx.scope.get(apiTokens, id, 'API token');
     if (t.userId !== ctx.actor.userId) ctx.require('users:manage');

@@ -1,0 +1,284 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/modules/tenancy';
+import type { Store } from '../../src/store';
+import { freshStore, seedWorld, signIn, testApp, type World } from '../support/harness';
+
+/**
+ * For every route, every role, and another organisation's ids: the expected status, and never a
+ * foreign row in a body. Roles: acme admin/analyst/viewer act on their own organisation; the
+ * insurer's underwriter acts on acme through its relation (read-only) and cannot reach the clinic.
+ */
+type Caller = 'admin' | 'analyst' | 'viewer' | 'insurer';
+type Ids = { device: string; credential: string; token: string };
+interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string; // OpenAPI form, e.g. /api/v1/devices/{id}
+  url: (ids: Ids) => string;
+  body?: (n: number) => unknown;
+  contentType?: string;
+  allowed: Partial<Record<Caller, number>>; // status when allowed; others expect 403
+}
+
+let counter = 0;
+const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/me',
+    url: () => '/api/v1/me',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/organisations',
+    url: () => '/api/v1/organisations',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users',
+    url: () => '/api/v1/users',
+    allowed: { admin: 200, analyst: 200, viewer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users',
+    url: () => '/api/v1/users',
+    body: (n) => ({
+      email: `new${n}@example.test`,
+      name: 'N',
+      password: 'long enough password',
+      role: 'viewer',
+    }),
+    allowed: { admin: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/tokens',
+    url: () => '/api/v1/tokens',
+    allowed: { admin: 200, analyst: 200, viewer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tokens',
+    url: () => '/api/v1/tokens',
+    body: (n) => ({ name: `t${n}` }),
+    allowed: { admin: 201, analyst: 201 },
+  },
+  { method: 'GET', path: '/api/v1/audit', url: () => '/api/v1/audit', allowed: { admin: 200, viewer: 200 } },
+  {
+    method: 'GET',
+    path: '/api/v1/sites',
+    url: () => '/api/v1/sites',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/sites',
+    url: () => '/api/v1/sites',
+    body: (n) => ({ name: `Site ${n}` }),
+    allowed: { admin: 201, analyst: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/devices',
+    url: () => '/api/v1/devices',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/devices',
+    url: () => '/api/v1/devices',
+    body: (n) => ({ name: `d${n}`, kind: 'sensor', vendor: 'V', product: 'P' }),
+    allowed: { admin: 201, analyst: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/devices/export',
+    url: () => '/api/v1/devices/export?format=json',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/devices/import',
+    url: () => '/api/v1/devices/import',
+    contentType: 'text/csv',
+    body: (n) => `name,kind,vendor,product,serial\nimp${n},sensor,V,P,IMP-${n}\n`,
+    allowed: { admin: 201, analyst: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/devices/{id}',
+    url: (i) => `/api/v1/devices/${i.device}`,
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/devices/{id}/history',
+    url: (i) => `/api/v1/devices/${i.device}/history`,
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/devices/{id}',
+    url: (i) => `/api/v1/devices/${i.device}`,
+    body: () => ({ firmwareVersion: `1.${++counter}` }),
+    allowed: { admin: 200, analyst: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/devices/{id}',
+    url: (i) => `/api/v1/devices/${i.device}`,
+    allowed: { admin: 200, analyst: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/mqtt/credentials',
+    url: () => '/api/v1/mqtt/credentials',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/mqtt/credentials',
+    url: () => '/api/v1/mqtt/credentials',
+    body: (n) => ({ clientName: `sensor-${n}`, kind: 'sensor' }),
+    allowed: { admin: 201, analyst: 201 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/mqtt/credentials/{id}',
+    url: (i) => `/api/v1/mqtt/credentials/${i.credential}`,
+    allowed: { admin: 204, analyst: 204 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/tokens/{id}',
+    url: (i) => `/api/v1/tokens/${i.token}`,
+    allowed: { admin: 204 },
+  },
+];
+
+const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
+
+describe('authorization matrix', () => {
+  let store: Store;
+  let world: World;
+  let app: Awaited<ReturnType<typeof testApp>>;
+  const cookies: Record<string, string> = {};
+  let acmeIds: Ids;
+  let clinicIds: Ids;
+  const acmeMarkers: string[] = [];
+
+  const makeIds = async (orgId: string, tag: string): Promise<Ids> => {
+    const { tenancy, inventory, credentials } = world.services;
+    const ctx = await tenancy.context(systemActor(orgId, 'insured'));
+    const device = await inventory.createDevice(ctx, {
+      name: `marker-${tag}`,
+      kind: 'camera',
+      vendor: 'Hikvision',
+      product: `product-${tag}`,
+      serial: `SER-${tag}`,
+      ipAddresses: [],
+      macAddresses: [],
+      internetExposed: false,
+      criticality: 'low',
+      safetyCritical: false,
+      dataHeld: 'none',
+      credentialState: 'unknown',
+      openServices: [],
+      updateMechanism: 'unknown',
+      status: 'active',
+    });
+    const cred = await credentials.create(ctx, { clientName: `cred-${tag}`, kind: 'sensor' });
+    const adminCtx = await tenancy.context(await tenancy.actorByEmail(world.users[`${tag}-admin`].email));
+    const token = await tenancy.createToken(adminCtx, `token-${tag}`);
+    return { device: device.id, credential: cred.id, token: token.id };
+  };
+
+  beforeAll(async () => {
+    store = await freshStore('pglite');
+    world = await seedWorld(store);
+    app = await testApp(world);
+    for (const key of ['acme-admin', 'acme-analyst', 'acme-viewer', 'insurer-underwriter', 'clinic-admin']) {
+      cookies[key] = await signIn(app, world.users[key].email);
+    }
+    acmeIds = await makeIds(world.orgs.acme, 'acme');
+    clinicIds = await makeIds(world.orgs.clinic, 'clinic');
+    acmeMarkers.push(
+      acmeIds.device,
+      acmeIds.credential,
+      acmeIds.token,
+      'marker-acme',
+      'SER-acme',
+      'cred-acme',
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
+
+  const call = (r: Route, cookie: string | null, ids: Ids, orgHeader?: string) => {
+    const n = ++counter;
+    const headers: Record<string, string> = {};
+    if (cookie) headers.cookie = cookie;
+    if (orgHeader) headers['x-org-id'] = orgHeader;
+    const body = r.body?.(n);
+    if (body !== undefined) headers['content-type'] = r.contentType ?? 'application/json';
+    return app.inject({
+      method: r.method,
+      url: r.url(ids),
+      headers,
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  };
+
+  it('covers every route in the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, object>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    const covered = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    const missing = documented.filter((k) => !covered.has(k) && !PUBLIC.has(k));
+    expect(missing).toEqual([]);
+  });
+
+  // Destructive routes last, so earlier calls still see the device and credential.
+  const ordered = [...ROUTES].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+
+  for (const r of ordered) {
+    it(`${r.method} ${r.path}: unauthenticated -> 401`, async () => {
+      const res = await call(r, null, acmeIds);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.kind).toBe('unauthenticated');
+    });
+
+    for (const caller of ['viewer', 'analyst', 'insurer', 'admin'] as const) {
+      const expected = r.allowed[caller] ?? 403;
+      it(`${r.method} ${r.path}: ${caller} -> ${expected}`, async () => {
+        const key = caller === 'insurer' ? 'insurer-underwriter' : `acme-${caller}`;
+        const res = await call(r, cookies[key], acmeIds, caller === 'insurer' ? world.orgs.acme : undefined);
+        expect(res.statusCode, res.body).toBe(expected);
+      });
+    }
+
+    it(`${r.method} ${r.path}: insurer on an insured it has no relation with -> 404`, async () => {
+      const res = await call(r, cookies['insurer-underwriter'], clinicIds, world.orgs.clinic);
+      expect(res.statusCode).toBe(404);
+      expect(res.body).not.toContain('marker-clinic');
+    });
+
+    it(`${r.method} ${r.path}: another organisation's ids -> never a foreign row`, async () => {
+      const res = await call(r, cookies['clinic-admin'], acmeIds);
+      if (r.url(acmeIds) !== r.url(clinicIds)) expect(res.statusCode).toBe(404);
+      for (const marker of acmeMarkers) expect(res.body).not.toContain(marker);
+    });
+
+    it(`${r.method} ${r.path}: an insured cannot switch to another insured -> 404`, async () => {
+      const res = await call(r, cookies['clinic-admin'], clinicIds, world.orgs.acme);
+      expect(res.statusCode).toBe(404);
+      for (const marker of acmeMarkers) expect(res.body).not.toContain(marker);
+    });
+  }
+});

@@ -98,6 +98,25 @@ describe('FlowAssembler (Zeek conn.log semantics)', () => {
     ).toBe('OTH');
   });
 
+  it('writes history letters as Zeek does for combined flags: FIN with data is F, SYN+FIN is Q', () => {
+    const h = (steps: Array<[boolean, number, number]>) =>
+      assembleFlows(tcpConversation(CLIENT, SERVER, T0, steps))[0].history;
+    expect(
+      h([
+        [true, SYN, 0],
+        [false, SYN | ACK, 0],
+        [true, FIN | PSH | ACK, 30],
+      ]),
+    ).toBe('ShF');
+    expect(h([[true, SYN | FIN, 0]])).toBe('Q');
+    expect(
+      h([
+        [true, PSH | ACK, 10],
+        [true, FIN | RST | ACK, 0],
+      ]),
+    ).toBe('DI');
+  });
+
   it('a first packet that is a SYN-ACK is the responder speaking: flipped with ^', () => {
     const [f] = assembleFlows(
       tcpConversation(SERVER, CLIENT, T0, [

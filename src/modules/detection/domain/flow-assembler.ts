@@ -6,7 +6,7 @@
  * - a connection is a 5-tuple; the originator is the sender of the first packet, except that a first
  *   packet that is a SYN-ACK is taken as the responder's (history gets '^', "flipped");
  * - history letters, upper case for the originator: S syn, H syn-ack, A pure ack, D payload, F fin,
- *   R rst; each letter once per direction. (C, G, T, W need sequence numbers and checksums, which
+ *   R rst, Q multi-flag, I fin+rst; each letter once per direction. (C, G, T, W need sequence numbers and checksums, which
  *   PacketRecord does not carry, so they are never written.)
  * - conn_state from the two endpoint states exactly as Zeek's `conn_state()` derives it;
  * - a connection ends on inactivity (tcp 5 min, udp and icmp 1 min: Zeek's tcp_inactivity_timeout,
@@ -74,13 +74,15 @@ interface Connection {
   modbus: boolean;
 }
 
-const LETTERS = 'SHADFR';
+const LETTERS = 'SHADFRQI';
 const L_S = 0;
 const L_H = 1;
 const L_A = 2;
 const L_D = 3;
 const L_F = 4;
 const L_R = 5;
+const L_Q = 6;
+const L_I = 7;
 
 export class FlowAssembler {
   private readonly table = new Map<number, Connection>();
@@ -246,11 +248,15 @@ export class FlowAssembler {
     const ack = (flags & ACK) !== 0;
     const fin = (flags & FIN) !== 0;
     const rst = (flags & RST) !== 0;
-    if (syn) this.letter(c, ack ? L_H : L_S, fromOrig);
-    if (fin) this.letter(c, L_F, fromOrig);
-    if (rst) this.letter(c, L_R, fromOrig);
-    if (payload > 0) this.letter(c, L_D, fromOrig);
-    else if (ack && !syn && !fin && !rst) this.letter(c, L_A, fromOrig);
+    // Zeek TCP.cc update_history(): several of SYN/FIN/RST at once is 'Q' (or 'I' for FIN+RST); one of
+    // them gives its letter; otherwise payload is 'D' and a bare ACK 'A'.
+    const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (bits > 1) this.letter(c, fin && rst ? L_I : L_Q, fromOrig);
+    else if (syn) this.letter(c, ack ? L_H : L_S, fromOrig);
+    else if (fin) this.letter(c, L_F, fromOrig);
+    else if (rst) this.letter(c, L_R, fromOrig);
+    else if (payload > 0) this.letter(c, L_D, fromOrig);
+    else if (ack) this.letter(c, L_A, fromOrig);
 
     let me = fromOrig ? c.origState : c.respState;
     let peer = fromOrig ? c.respState : c.origState;

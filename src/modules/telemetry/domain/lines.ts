@@ -64,7 +64,12 @@ export abstract class LineReader implements StreamReader {
     if (this.ended) throw invalid('the stream has already ended', [{ message: 'push or end after end()' }]);
   }
 
-  private pushChunk(chunk: Uint8Array): void {
+  private pushChunk(input: Uint8Array): void {
+    // Node hands out Buffers; one plain Uint8Array view keeps element access monomorphic in the hot loops.
+    const chunk =
+      input.constructor === Uint8Array
+        ? input
+        : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     let pos = 0;
     const n = chunk.length;
     if (this.carryLen > 0) {

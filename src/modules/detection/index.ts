@@ -6,23 +6,15 @@ export {
   SCORE_CSV_HEADER,
   scoreRow,
 } from './detect-file';
-export { AfterImage, FEATURE_COUNT, featureNames, LAMBDAS } from './domain/afterimage';
-export type { AttackTechnique, DetectionAlert, Severity } from './domain/alert';
-export { CONTEXT, type ContextSummary } from './domain/context-rules';
-export { KitNet } from './domain/kitnet';
-export {
-  PACKET_TECHNIQUES,
-  PacketDetector,
-  type PacketDetectorOptions,
-  type PacketVerdict,
-} from './domain/packet-detector';
-export { fitThreshold, type ThresholdFit } from './domain/threshold';
 export {
   type DetectFlowFileOptions,
   type DetectFlowFileSummary,
   detectFlowFile,
   flowScoreRow,
 } from './detect-flows';
+export { AfterImage, FEATURE_COUNT, featureNames, LAMBDAS } from './domain/afterimage';
+export type { AttackTechnique, DetectionAlert, Severity } from './domain/alert';
+export { CONTEXT, type ContextSummary } from './domain/context-rules';
 export { assembleFlows, FlowAssembler, type FlowAssemblerOptions } from './domain/flow-assembler';
 export { FlowDetector, type FlowDetectorOptions, type FlowVerdict } from './domain/flow-detector';
 export {
@@ -33,3 +25,11 @@ export {
   type FlowThresholds,
   TECHNIQUES as FLOW_TECHNIQUES,
 } from './domain/flow-rules';
+export { KitNet } from './domain/kitnet';
+export {
+  PACKET_TECHNIQUES,
+  PacketDetector,
+  type PacketDetectorOptions,
+  type PacketVerdict,
+} from './domain/packet-detector';
+export { fitThreshold, type ThresholdFit } from './domain/threshold';

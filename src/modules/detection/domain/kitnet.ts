@@ -70,7 +70,7 @@ export class Autoencoder {
       // Deviation from dA.py: a value outside the training range is clipped to `clip` ranges beyond it.
       // Unclipped, a feature constant in training (range 0, divided by 1e-16) turns any change into an
       // RMSE of ~1e15 that swamps every other feature and the threshold.
-      x[i] = z < -this.clip ? -this.clip : z > 1 + this.clip ? 1 + this.clip : z;
+      x[i] = Math.max(-this.clip, Math.min(z, 1 + this.clip));
     }
   }
 

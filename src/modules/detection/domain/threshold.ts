@@ -30,7 +30,11 @@ export function fitThreshold(
   const n = scores.length;
   if (n === 0) return { threshold: Number.POSITIVE_INFINITY, tailStart: 0, meanExcess: 0, samples: 0 };
   const logs = new Float64Array(n);
-  for (let i = 0; i < n; i++) logs[i] = Math.log(Math.max(scores[i], LOG_FLOOR));
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    logs[i] = Math.log(Math.max(scores[i], LOG_FLOOR));
+    if (scores[i] > max) max = scores[i];
+  }
   logs.sort();
   const k = Math.min(n - 1, Math.floor(n * (1 - tailFraction)));
   const u = logs[k];
@@ -43,8 +47,8 @@ export function fitThreshold(
   const beta = m > 0 ? sum / m : 0;
   const p = Math.min(targetRate, tailFraction);
   const fitted = u + beta * Math.log(tailFraction / p);
-  const max = logs[n - 1];
-  return { threshold: Math.exp(Math.max(fitted, max)), tailStart: u, meanExcess: beta, samples: n };
+  // exp(log(max)) may round below max: compare in the score domain.
+  return { threshold: Math.max(Math.exp(fitted), max), tailStart: u, meanExcess: beta, samples: n };
 }
 
 /** Collects calibration scores (bounded) and fits once. */

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { Autoencoder, KitNet } from './kitnet';
+
+function sample(i: number, out: Float64Array): Float64Array {
+  // 12 features driven by 2 latent phases: correlated groups the mapper can find
+  const a = Math.sin(i * 0.37);
+  const b = Math.cos(i * 0.11);
+  for (let f = 0; f < out.length; f++) out[f] = (f % 2 === 0 ? a : b) * (f + 1) + f;
+  return out;
+}
+
+function trained(seed: number): KitNet {
+  const k = new KitNet(12, { seed, maxClusterSize: 4 });
+  const x = new Float64Array(12);
+  for (let i = 0; i < 100; i++) k.learnFeatureMap(sample(i, x));
+  k.buildEnsemble();
+  for (let i = 100; i < 3000; i++) k.train(sample(i, x));
+  return k;
+}
+
+describe('Autoencoder', () => {
+  it('sizes the hidden layer by the ratio and learns to reconstruct', () => {
+    let s = 3;
+    const rnd = () => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647;
+    };
+    const ae = new Autoencoder(8, 0.75, 0.1, rnd);
+    expect(ae.hidden).toBe(6);
+    const x = new Float64Array(8);
+    const first: number[] = [];
+    const last: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      for (let f = 0; f < 8; f++) x[f] = f % 2 === 0 ? (i % 5) / 4 : 1 - (i % 5) / 4;
+      const e = ae.train(x, null, 0);
+      if (i < 50) first.push(e);
+      if (i >= 3950) last.push(e);
+    }
+    const mean = (a: number[]) => a.reduce((p, c) => p + c, 0) / a.length;
+    expect(mean(last)).toBeLessThan(mean(first) / 2);
+  });
+});
+
+describe('KitNet', () => {
+  it('builds an ensemble of clusters of at most m features', () => {
+    const k = trained(1);
+    const clusters = k.clusters();
+    expect(clusters.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    for (const c of clusters) expect(c.length).toBeLessThanOrEqual(4);
+  });
+
+  it('scores an off-pattern vector far above the learned pattern', () => {
+    const k = trained(1);
+    const x = new Float64Array(12);
+    let normal = 0;
+    for (let i = 3000; i < 3100; i++) normal = Math.max(normal, k.execute(sample(i, x)));
+    sample(3100, x);
+    x[3] = -x[3]; // break one correlation
+    expect(k.execute(x)).toBeGreaterThan(2 * normal);
+  });
+
+  it('is reproducible from its seed and differs across seeds', () => {
+    const x = sample(5000, new Float64Array(12));
+    expect(trained(7).execute(x)).toBe(trained(7).execute(x));
+    expect(trained(7).execute(x)).not.toBe(trained(8).execute(x));
+  });
+});

@@ -35,7 +35,7 @@ export function manufacturerSubmission(): SubmissionInput {
         { baseline: 'ETSI EN 303 645', met: 30, notMet: 20, unknown: 12 },
         { baseline: 'NISTIR 8259A', met: 4, notMet: 1, unknown: 1 },
       ],
-      measuredControls: { mfa_remote_access: true, secure_boot_update_policy: false },
+      measuredControls: { mfa_remote_access: true, vendor_secure_update: false },
     },
     attestedControls: [
       {
@@ -45,13 +45,13 @@ export function manufacturerSubmission(): SubmissionInput {
         evidence: 'backup restore test report 2026-01-10',
       },
       {
-        control: 'security_training',
+        control: 'staff_training',
         attestedAt: '2025-01-01T00:00:00Z',
         expiresAt: '2026-01-01T00:00:00Z',
         evidence: 'training completion export',
       },
       {
-        control: 'secure_boot_update_policy',
+        control: 'vendor_secure_update',
         attestedAt: '2026-01-15T00:00:00Z',
         expiresAt: '2027-01-15T00:00:00Z',
         evidence: 'vendor letter',

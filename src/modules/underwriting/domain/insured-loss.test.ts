@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../core/errors';
-import {
-  LOSS_SECTIONS,
-  type LossSection,
-  SECTION_COUNT,
-  type SimulationResult,
-} from '../../risk/domain/fair-types';
+import { LOSS_SECTIONS, type LossSection, SECTION_COUNT, type SimulationResult } from '../../risk';
 import { iotCyberFiling202601 as filing, iotCyberProduct } from './catalogue';
 import { adequacy, insuredLoss, technicalPremium } from './insured-loss';
 import type { QuotedTerms, SectionTerms } from './terms';

@@ -13,12 +13,7 @@
  */
 import { invalid } from '../../../core/errors';
 import { fromMajor, type Money, minorUnitExponent } from '../../../core/money';
-import {
-  LOSS_SECTIONS,
-  type LossSection,
-  SECTION_COUNT,
-  type SimulationResult,
-} from '../../risk/domain/fair-types';
+import { LOSS_SECTIONS, type LossSection, SECTION_COUNT, type SimulationResult } from '../../risk';
 import { mulDivRound } from './arith';
 import type { RateFiling } from './filing';
 import type { QuotedTerms } from './terms';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../core/errors';
-import { LOSS_SECTIONS } from '../../risk/domain/fair-types';
+import { CONTROLS, LOSS_SECTIONS } from '../../risk';
 import iotCyberFilingData from '../data/rate-filings/iot-cyber-2026-01.json';
 import { filingInForce, iotCyberFiling202601, iotCyberProduct } from './catalogue';
 import { parseRateFiling } from './filing';
@@ -77,6 +77,10 @@ describe('rate filing data', () => {
     const noCurrency = structuredClone(iotCyberFilingData) as Record<string, unknown>;
     delete noCurrency.currency;
     expect(errorOf(() => parseRateFiling(noCurrency)).details[0].path).toBe('currency');
+  });
+
+  it('credits exactly the controls the risk module knows', () => {
+    expect(iotCyberFiling202601.controls.map((c) => c.control).sort()).toEqual([...CONTROLS].sort());
   });
 
   it('finds the filing in force on a date', () => {

@@ -1,7 +1,7 @@
 /** Products and their coverage sections, as data (data/products/*.json) checked at load. */
 import { z } from 'zod';
 import { invalid } from '../../../core/errors';
-import { LOSS_SECTIONS } from '../../risk/domain/fair-types';
+import { LOSS_SECTIONS } from '../../risk';
 
 const coinsuranceRuleSchema = z.object({
   graceDays: z.number().int().min(0),

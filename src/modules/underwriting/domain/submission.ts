@@ -1,21 +1,16 @@
 /** What an organisation asks cover for, with the assessment CoverWatch measured (DESIGN.md §1). */
 import { z } from 'zod';
 import { type ErrorDetail, invalid } from '../../../core/errors';
+import { CONTROLS, type ControlName } from '../../risk';
 
 export const moneySchema = z.object({
   amount: z.number().int().refine(Number.isSafeInteger, 'must be a safe integer of minor units'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
 });
 
-/** Controls telemetry cannot see; attested with evidence and an expiry (DESIGN.md §5). */
-export const CONTROLS = [
-  'offline_backups',
-  'mfa_remote_access',
-  'security_training',
-  'incident_response_plan_tested',
-  'secure_boot_update_policy',
-] as const;
-export type Control = (typeof CONTROLS)[number];
+/** Controls telemetry cannot see, named as the risk module names them (DESIGN.md §5). */
+export { CONTROLS };
+export type Control = ControlName;
 
 const count = z.number().int().min(0);
 const instant = z.iso.datetime({ offset: true });

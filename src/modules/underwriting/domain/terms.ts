@@ -1,6 +1,6 @@
 /** Quoted terms: the product's sections with the limits, retentions and waiting period asked for. */
 import type { Money } from '../../../core/money';
-import type { LossSection } from '../../risk/domain/fair-types';
+import type { LossSection } from '../../risk';
 import { mulDivRound, toFactor4 } from './arith';
 import type { PenaltiesInsurable, RateFiling } from './filing';
 import type { Product } from './product';

@@ -90,25 +90,36 @@ export function registerInventoryRoutes(
     },
   );
 
-  app.post(
-    '/api/v1/devices/import',
-    {
-      bodyLimit: MAX_IMPORT_BYTES,
-      schema: {
-        tags: ['inventory'],
-        summary:
-          'Import a CSV or JSON device file: all rows or none; every bad row named with line and field',
-        description: `Send the file as the request body with content-type text/csv or application/json (at most ${MAX_IMPORT_BYTES} bytes).`,
-        querystring: z.object({ format: z.enum(['csv', 'json', 'auto']).default('auto') }),
+  // The import route reads its body as bytes whatever the content type, so JSON errors keep their byte
+  // offsets and binary junk is named as such (an encapsulated context with its own parsers).
+  app.register(async (plugin) => {
+    const sub = plugin as unknown as ZodApp;
+    sub.removeContentTypeParser('application/json');
+    sub.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: MAX_IMPORT_BYTES },
+      (_req, body, done) => done(null, body),
+    );
+    sub.post(
+      '/api/v1/devices/import',
+      {
+        bodyLimit: MAX_IMPORT_BYTES,
+        schema: {
+          tags: ['inventory'],
+          summary:
+            'Import a CSV or JSON device file: all rows or none; every bad row named with line and field',
+          description: `Send the file as the request body with content-type text/csv or application/json (at most ${MAX_IMPORT_BYTES} bytes).`,
+          querystring: z.object({ format: z.enum(['csv', 'json', 'auto']).default('auto') }),
+        },
       },
-    },
-    async (req, reply) => {
-      const ctx = await contextOf(req);
-      const body = req.body as Buffer | string | undefined;
-      const bytes = typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0));
-      return reply.code(201).send(await inventory.importDevices(ctx, bytes, req.query.format));
-    },
-  );
+      async (req, reply) => {
+        const ctx = await contextOf(req);
+        const body = req.body as Buffer | string | undefined;
+        const bytes = typeof body === 'string' ? Buffer.from(body) : (body ?? Buffer.alloc(0));
+        return reply.code(201).send(await inventory.importDevices(ctx, bytes, req.query.format));
+      },
+    );
+  });
 
   app.get(
     '/api/v1/devices/:id',

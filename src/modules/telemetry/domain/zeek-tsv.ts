@@ -192,7 +192,8 @@ export class ZeekTsvReader extends LineReader {
     const text = utf8Text(b, start, end);
     if (text.startsWith('#separator')) {
       // The separator line itself is always space-separated: "#separator \x09".
-      const value = unescapeZeek(text.slice('#separator'.length).trim());
+      // Exactly one space follows the tag; the value itself may be whitespace once unescaped.
+      const value = unescapeZeek(text.slice('#separator'.length + 1));
       if (value.length !== 1 || value.charCodeAt(0) > 127) {
         throw invalidLine(
           FORMAT,

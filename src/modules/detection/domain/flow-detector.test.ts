@@ -83,6 +83,20 @@ describe('FlowDetector', () => {
     expect(verdicts.slice(50).every((v) => v.alert && v.behaviour === 'port_scan_horizontal')).toBe(true);
   });
 
+  it('does not call sessions that exchanged data with many web hosts a scan', () => {
+    const flows = Array.from({ length: 120 }, (_, i) =>
+      makeFlow({ ts: T0 + i * 0.2, respHost: `151.101.${i}.${(i * 3) % 250}`, respPort: 443 }),
+    );
+    expect(run(new FlowDetector(), flows).alerts).toEqual([]);
+  });
+
+  it('does not call short SSH sessions to many different hosts brute force', () => {
+    const flows = Array.from({ length: 60 }, (_, i) =>
+      makeFlow({ ts: T0 + i * 0.5, respHost: `10.0.${i >> 4}.${i & 15}`, respPort: 22, duration: 2 }),
+    );
+    expect(run(new FlowDetector(), flows).alerts).toEqual([]);
+  });
+
   it('names many ports on one host a vertical scan', () => {
     const flows = Array.from({ length: 200 }, (_, i) =>
       makeFlow({

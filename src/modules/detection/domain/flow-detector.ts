@@ -44,7 +44,10 @@ export interface FlowVerdict {
 
 export interface FlowDetectorOptions {
   thresholds?: Partial<FlowThresholds>;
-  /** Caps on tracked keys; the least recently seen are evicted past them. */
+  /**
+   * Caps on tracked keys (default 65,536 sources and 262,144 channels, about 60 MiB of state at the
+   * caps); the least recently seen are evicted past them. Tables start small and grow as needed.
+   */
   maxSources?: number;
   maxChannels?: number;
   /** Evidence record ids kept per alert. */
@@ -64,7 +67,8 @@ const SOURCE_FIELDS = 5;
 const V_T = 0;
 const V_NEWDST = 1;
 const V_AUTH = 2;
-const SERVICE_FIELDS = 3;
+const V_DST = 3;
+const SERVICE_FIELDS = 4;
 
 const P_T = 0;
 const P_NEWPORTS = 1;
@@ -114,7 +118,7 @@ export class FlowDetector {
   constructor(opts: FlowDetectorOptions = {}) {
     this.thresholds = { ...DEFAULT_FLOW_THRESHOLDS, ...opts.thresholds };
     this.maxSources = opts.maxSources ?? 65_536;
-    this.maxChannels = opts.maxChannels ?? 1 << 20;
+    this.maxChannels = opts.maxChannels ?? 1 << 18;
     this.resetState();
     this.aggregator = new FlowAlertAggregator(
       this.thresholds.alertGapSeconds,
@@ -193,6 +197,10 @@ export class FlowDetector {
     const origBytes = flow.origBytes ?? 0;
     const respPkts = flow.respPkts ?? 0;
     const unanswered = (flow.respBytes ?? 0) === 0 && respPkts * 10 < Math.max(1, origPkts);
+    // A probe is an attempt that exchanged no data: refused, unanswered or reset before any payload.
+    // Scans are counted in probes, so a browser opening sessions to many CDNs is not a scanner.
+    const probe =
+      failed || unanswered || (pc === PROTO_TCP && origBytes === 0 && (flow.respBytes ?? 0) === 0);
     const auth = pc === PROTO_TCP && AUTH_PORTS.has(port) && (failed || duration < th.bruteforceShortSeconds);
 
     // channel: novelty and beacon attempts
@@ -275,7 +283,7 @@ export class FlowDetector {
     pv[po + P_T] = t;
     const dScan = decay(dtP, th.scanTau);
     const dFlood = decay(dtP, th.floodTau);
-    pv[po + P_NEWPORTS] = pv[po + P_NEWPORTS] * dScan + (newChannel ? 1 : 0);
+    pv[po + P_NEWPORTS] = pv[po + P_NEWPORTS] * dScan + (newChannel && probe ? 1 : 0);
     pv[po + P_AUTH] = pv[po + P_AUTH] * dScan + (auth ? 1 : 0);
     pv[po + P_FLOWS] = pv[po + P_FLOWS] * dFlood + 1;
     // A long flow's packets are spread over its duration: count the share of one time constant.
@@ -308,8 +316,9 @@ export class FlowDetector {
     const so = s * SERVICE_FIELDS;
     const dScanV = decay(t - sv[so + V_T], th.scanTau);
     sv[so + V_T] = t;
-    sv[so + V_NEWDST] = sv[so + V_NEWDST] * dScanV + (newChannel && !group ? 1 : 0);
+    sv[so + V_NEWDST] = sv[so + V_NEWDST] * dScanV + (newChannel && probe && !group ? 1 : 0);
     sv[so + V_AUTH] = sv[so + V_AUTH] * dScanV + (auth ? 1 : 0);
+    sv[so + V_DST] = sv[so + V_DST] * dScanV + (newChannel && !group ? 1 : 0);
     const distinctDst = sv[so + V_NEWDST];
     const horizontalRatio = distinctDst / th.horizontalDistinctDst;
     let bruteRatio = 0;
@@ -317,7 +326,7 @@ export class FlowDetector {
       const perHost = pv[po + P_AUTH] / th.bruteforceAttempts;
       const perPort = sv[so + V_AUTH] / th.bruteforceAttempts;
       // Many attempts on few hosts; one attempt per host is a scan, not a guess.
-      const repeats = sv[so + V_AUTH] / Math.max(1, distinctDst);
+      const repeats = sv[so + V_AUTH] / Math.max(1, sv[so + V_DST]);
       bruteRatio = Math.max(perHost, repeats >= th.bruteforceAttemptsPerHost ? perPort : 0);
     }
 

@@ -101,20 +101,20 @@ export function ImportPage(_: PageProps) {
           onDrop={onDrop}
         >
           <input
+            className="visually-hidden"
             type="file"
             accept=".csv,.json,text/csv,application/json"
             data-testid="import-file"
             onChange={(e) => choose(e.target.files?.[0])}
           />
-          <span>
-            {file ? (
-              <>
-                <strong>{file.name}</strong> <span className="muted">({formatCount(file.size)} bytes)</span>
-              </>
-            ) : (
-              'Drop a CSV or JSON device file here, or choose one'
-            )}
-          </span>
+          {file ? (
+            <span>
+              <strong>{file.name}</strong> <span className="muted">({formatCount(file.size)} bytes)</span>
+            </span>
+          ) : (
+            <span>Drop a CSV or JSON device file here</span>
+          )}
+          <span className="choose">{file ? 'Choose another file' : 'or choose a file'}</span>
         </label>
         <div className="actions">
           <button
@@ -131,7 +131,7 @@ export function ImportPage(_: PageProps) {
         </div>
       </section>
 
-      {error && <ErrorPanel error={error} title="Nothing was imported" />}
+      {error && <ErrorPanel error={error} />}
       {result && (
         <div className="alert alert-ok" role="status" data-testid="import-result">
           <div className="alert-title">

@@ -272,7 +272,7 @@ export function InventoryPage(_: PageProps) {
                   {d.vendor} <span className="muted">{d.product}</span>
                 </td>
                 <td className="mono">{d.firmwareVersion ?? '—'}</td>
-                <td>{d.siteId ? (siteName.get(d.siteId) ?? '…') : '—'}</td>
+                <td className="nowrap">{d.siteId ? (siteName.get(d.siteId) ?? '…') : '—'}</td>
                 <td className="mono">
                   {d.ipAddresses[0] ?? '—'}
                   {d.ipAddresses.length > 1 && <span className="muted"> +{d.ipAddresses.length - 1}</span>}

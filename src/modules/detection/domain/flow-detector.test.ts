@@ -162,6 +162,23 @@ describe('FlowDetector', () => {
     expect(c[0].evidence.periodSeconds).toBeCloseTo(80, 0);
   });
 
+  it('calls irregular but persistent unanswered retries on an odd port C&C, not answered sessions', () => {
+    // Arrival jitter from a fixed pseudo-random sequence: 40 s +- 30 s.
+    const at = (i: number) => T0 + i * 40 + (((i * i * 2654435761) >>> 0) % 60) - 30;
+    const retries = Array.from({ length: 200 }, (_, i) =>
+      synOnly({ ts: at(i), respHost: '185.244.25.235', respPort: 6000 }),
+    );
+    const c = only(run(new FlowDetector(), retries).alerts, 'cnc_beacon');
+    expect(c).toHaveLength(1);
+    // Persistence needs three consecutive 10-minute buckets: more than 10 minutes of retrying.
+    expect(c[0].firstSeen).toBeGreaterThan(T0 + 600);
+
+    const answered = Array.from({ length: 200 }, (_, i) =>
+      makeFlow({ ts: at(i), respHost: '34.1.2.3', respPort: 6000 }),
+    );
+    expect(run(new FlowDetector(), answered).alerts).toEqual([]);
+  });
+
   it('does not call irregular traffic to a web port a beacon, nor NTP polling', () => {
     const flows: FlowRecord[] = [];
     let t = T0;
@@ -295,15 +312,10 @@ describe('FlowDetector', () => {
   });
 
   it('learns services from a baseline before scoring, and refuses a baseline afterwards', () => {
-    // A device polling a vendor service on an unusual port: irregular but persistent.
+    // A device polling a vendor service on an unusual port on a timer, answered every time.
     const polling = (host: string, start: number) =>
       Array.from({ length: 60 }, (_, i) =>
-        makeFlow({
-          ts: start + i * 200 + ((i * 37) % 90),
-          origHost: host,
-          respHost: '34.1.2.3',
-          respPort: 9543,
-        }),
+        makeFlow({ ts: start + i * 200 + (i % 3), origHost: host, respHost: '34.1.2.3', respPort: 9543 }),
       );
     const plain = new FlowDetector();
     expect(only(run(plain, polling('192.168.1.70', T0)).alerts, 'cnc_beacon').length).toBeGreaterThan(0);

@@ -262,11 +262,14 @@ export class FlowDetector {
       // IoT devices heartbeat to their cloud on a timer: on a common port, regularity alone is not C&C,
       // regularity while the peer does not answer (a bot retrying a dead or sinkholed server) is.
       if (common && cv[co + C_FAILS] < 0.5) regular = Math.min(regular, 0.9);
-      // A device that keeps coming back to an external host on a port no IoT service uses is a C&C
-      // channel even when its timing is irregular (Mirai's IRC reconnects); common ports need regularity.
-      const persistent = common
-        ? 0
-        : (cv[co + C_RUN] / th.beaconPersistenceBuckets) * Math.min(1, attempts / need);
+      // A device that keeps retrying an external host on a port no IoT service uses, mostly without an
+      // answer, is a bot calling a dead or blocked C&C even when its timing is irregular (Mirai, Hakai);
+      // IRC from an IoT device is C&C whether answered or not. Vendor services on odd ports answer.
+      const retrying = cv[co + C_FAILS] >= 0.5 || IRC_PORTS.has(port);
+      const persistent =
+        common || !retrying
+          ? 0
+          : (cv[co + C_RUN] / th.beaconPersistenceBuckets) * Math.min(1, attempts / need);
       beaconRatio = Math.max(regular, persistent);
       if (beaconRatio >= 1 && attempts < need) beaconRatio = 0.99;
       cv[co + C_BEACON] = beaconRatio >= 1 ? 1 : 0;

@@ -1,0 +1,41 @@
+/** The underwriting module's public surface: products, rate filings, rating, quotes, policies. */
+export { FACTOR_SCALE, formatAmount, interpolate, mulDivRound } from './domain/arith';
+export {
+  filingInForce,
+  iotCyberFiling202601,
+  iotCyberProduct,
+  productById,
+  products,
+  rateFilings,
+} from './domain/catalogue';
+export { escapeHtml, renderDeclarations } from './domain/declarations';
+export type { PenaltiesInsurable, RateFiling, RateTable } from './domain/filing';
+export { parseRateFiling, rateFilingSchema } from './domain/filing';
+export type { InsuredLossResult, SectionInsuredLoss, TechnicalPremium } from './domain/insured-loss';
+export { adequacy, insuredLoss, technicalPremium } from './domain/insured-loss';
+export type { LifecycleState, TransitionRecord } from './domain/lifecycle';
+export { canTransition, TRANSITIONS, transition } from './domain/lifecycle';
+export type { BindOptions, Cancellation, EndorseInput, Endorsement, Policy } from './domain/policy';
+export {
+  advancePolicy,
+  bindQuote,
+  cancelPolicy,
+  endorse,
+  isValidPolicyNumber,
+  periodEnd,
+  policyNumber,
+} from './domain/policy';
+export type { CoinsuranceRule, CoverageSection, Product } from './domain/product';
+export { kevCoinsuranceShare, parseProduct, productSchema } from './domain/product';
+export type { CreateQuoteOptions, DecisionInput, Insured, Quote } from './domain/quote';
+export { createQuote, decideReferral, expireQuote } from './domain/quote';
+export type { FactorSource, QuoteStatus, RateOptions, RatingResult, WorksheetLine } from './domain/rating';
+export { increasedLimitFactor, rate } from './domain/rating';
+export type { Referral, ReferralDecision } from './domain/rules';
+export { minimumRetentionMinor, revenueBand } from './domain/rules';
+export type { Control, Submission, SubmissionInput } from './domain/submission';
+export { moneySchema, parseSubmission, submissionSchema } from './domain/submission';
+export type { JurisdictionTerms, QuotedTerms, SectionTerms } from './domain/terms';
+export { jurisdictionTerms, resolveTerms } from './domain/terms';
+export type { QuoteFileOptions, QuoteFileResult } from './quote-file';
+export { formatQuoteResult, parseSubmissionText, quoteSubmissionFile } from './quote-file';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, KitNet } from './kitnet';
+import { Autoencoder, KitNet, sigmoid } from './kitnet';
 
 function sample(i: number, out: Float64Array): Float64Array {
   // 12 features driven by 2 latent phases: correlated groups the mapper can find
@@ -63,5 +63,14 @@ describe('KitNet', () => {
     const x = sample(5000, new Float64Array(12));
     expect(trained(7).execute(x)).toBe(trained(7).execute(x));
     expect(trained(7).execute(x)).not.toBe(trained(8).execute(x));
+  });
+});
+
+describe('sigmoid', () => {
+  it('matches 1 / (1 + e^-a) to 1e-9 relative across its range', () => {
+    for (let a = -45; a <= 45; a += 0.0137) {
+      const exact = 1 / (1 + Math.exp(-a));
+      expect(Math.abs(sigmoid(a) - exact)).toBeLessThanOrEqual(1e-9 * exact + 1e-17);
+    }
   });
 });

@@ -96,7 +96,7 @@ export class Autoencoder {
       // Deviation from dA.py: a value outside the training range is clipped to `clip` ranges beyond it.
       // Unclipped, a feature constant in training (range 0, divided by 1e-16) turns any change into an
       // RMSE of ~1e15 that swamps every other feature and the threshold.
-      x[i] = z < lo ? lo : z > hi ? hi : z;
+      x[i] = Math.max(lo, Math.min(z, hi));
     }
   }
 

@@ -111,6 +111,16 @@ export abstract class LineReader implements StreamReader {
       throw invalidLine(this.format, this.lineNumber, 'line', `line longer than ${MAX_LINE_BYTES} bytes`);
     }
     if (end > start && b[end - 1] === CR) end--;
+    // A UTF-8 byte-order mark (editors on Windows add one) is not part of the first line's text.
+    if (
+      this.lineNumber === 1 &&
+      end - start >= 3 &&
+      b[start] === 0xef &&
+      b[start + 1] === 0xbb &&
+      b[start + 2] === 0xbf
+    ) {
+      start += 3;
+    }
     this.line(b, start, end);
   }
 }

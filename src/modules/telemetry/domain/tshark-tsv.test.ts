@@ -118,6 +118,7 @@ describe('TsharkTsvReader', () => {
     expect(read(FILE.replaceAll('\n', '\r\n')).records).toEqual(base);
     expect(read(FILE.slice(0, -1)).records).toEqual(base);
     expect(read(`${FILE}\n\n`).records).toEqual(base);
+    expect(read(`\ufeff${FILE}`).records).toEqual(base);
   });
 
   it('names the line and field of a malformed value, after delivering the rows before it', () => {

@@ -110,11 +110,12 @@ export class ZeekTsvReader extends LineReader {
     if (columns === null)
       throw invalidLine(FORMAT, this.lineNumber, '#fields', 'data row before the #fields header');
     const f = this.flow;
+    const separator = this.separator;
     let column = 0;
     let from = start;
     for (;;) {
       let to = from;
-      while (to < end && b[to] !== this.separator) to++;
+      while (to < end && b[to] !== separator) to++;
       if (column >= columns.length) {
         throw invalidLine(
           FORMAT,

@@ -21,6 +21,15 @@ export interface StoredNode extends NodeKey {
   hash: Uint8Array;
 }
 
+/**
+ * A store that can also answer synchronously (the in-memory one). The tree uses the sync methods when
+ * present and no async write is in flight, which saves a promise round per append.
+ */
+export interface SyncNodeStore extends NodeStore {
+  getManySync(keys: readonly NodeKey[]): Array<Uint8Array | undefined>;
+  putManySync(nodes: readonly StoredNode[]): void;
+}
+
 export interface NodeStore {
   /** The node hash, or undefined if that node has not been written. */
   get(level: number, index: number): Promise<Uint8Array | undefined>;
@@ -41,7 +50,7 @@ const PAGE_MASK = PAGE_NODES - 1;
  * index 0 upwards (appends always fill a level left to right). Returned hashes are read-only views
  * into the pages, not copies.
  */
-export class MemoryNodeStore implements NodeStore {
+export class MemoryNodeStore implements SyncNodeStore {
   private readonly pages: Buffer[][] = [];
   private readonly counts: number[] = [];
 
@@ -100,10 +109,18 @@ export class MemoryNodeStore implements NodeStore {
   }
 
   async getMany(keys: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
-    return keys.map((k) => this.getSync(k.level, k.index));
+    return this.getManySync(keys);
   }
 
   async putMany(nodes: readonly StoredNode[]): Promise<void> {
+    this.putManySync(nodes);
+  }
+
+  getManySync(keys: readonly NodeKey[]): Array<Uint8Array | undefined> {
+    return keys.map((k) => this.getSync(k.level, k.index));
+  }
+
+  putManySync(nodes: readonly StoredNode[]): void {
     // Validate the whole batch before writing any of it, so a rejected batch leaves no trace.
     const pending = new Map<number, number>();
     for (const n of nodes) {

@@ -18,7 +18,7 @@ import {
   leafHash,
   nodeHash,
 } from './merkle';
-import type { NodeKey, NodeStore, StoredNode } from './node-store';
+import type { NodeKey, NodeStore, StoredNode, SyncNodeStore } from './node-store';
 
 /**
  * The perfect subtrees covering leaves [start, end), left to right, largest first. Valid for the
@@ -49,13 +49,21 @@ function foldRight(hashes: readonly Uint8Array[], from: number, to: number): Buf
 
 const unavailable = (message: string) => new AppError('unavailable', message);
 
+const syncView = (s: NodeStore): SyncNodeStore | undefined =>
+  typeof (s as SyncNodeStore).putManySync === 'function' &&
+  typeof (s as SyncNodeStore).getManySync === 'function'
+    ? (s as SyncNodeStore)
+    : undefined;
+
 export class MerkleTree {
   /** frontier[level]: hash of the right-edge perfect subtree of width 2^level, where bit `level` of size is set. */
   private readonly frontier: Array<Buffer | undefined>;
   private pendingSize: number;
   private committedSize: number;
   private tail: Promise<void> = Promise.resolve();
+  private inFlight = 0;
   private failure: unknown;
+  private readonly sync: SyncNodeStore | undefined;
 
   private constructor(
     private readonly store: NodeStore,
@@ -65,6 +73,7 @@ export class MerkleTree {
     this.pendingSize = size;
     this.committedSize = size;
     this.frontier = frontier;
+    this.sync = syncView(store);
   }
 
   /** Opens the tree of `size` leaves held in `store` (0 for a new log); reads O(log size) nodes. */
@@ -89,10 +98,9 @@ export class MerkleTree {
   }
 
   /** Appends one entry (leaf data, hashed with the 0x00 prefix); resolves once its nodes are stored. */
-  async append(entry: Uint8Array): Promise<{ index: number; leafHash: Buffer }> {
+  append(entry: Uint8Array): Promise<{ index: number; leafHash: Buffer }> {
     const h = leafHash(entry);
-    const index = await this.appendLeafHashes([h]);
-    return { index, leafHash: h };
+    return this.write([h]).then((index) => ({ index, leafHash: h }));
   }
 
   /**
@@ -100,25 +108,43 @@ export class MerkleTree {
    * Resolves to the index of the first one.
    */
   appendLeafHashes(hashes: readonly Uint8Array[]): Promise<number> {
-    if (this.failure) return Promise.reject(this.failure);
-    const first = this.pendingSize;
-    const nodes: StoredNode[] = [];
     for (const h of hashes) {
       if (h.length !== HASH_SIZE) {
         return Promise.reject(invalid(`leaf hash must be ${HASH_SIZE} bytes, got ${h.length}`));
       }
     }
-    for (const h of hashes) this.extend(Buffer.from(h), nodes);
+    // Copies: the caller may reuse its buffers, the in-memory store keeps what it is given.
+    return this.write(hashes.map((h) => Buffer.from(h)));
+  }
+
+  private write(hashes: readonly Buffer[]): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    const first = this.pendingSize;
+    const nodes: StoredNode[] = [];
+    for (const h of hashes) this.extend(h, nodes);
     const newSize = this.pendingSize;
-    const write = this.tail.then(async () => {
-      if (this.failure) throw this.failure;
+    if (this.sync && this.inFlight === 0) {
       try {
+        this.sync.putManySync(nodes);
+      } catch (e) {
+        this.failure = e;
+        return Promise.reject(e);
+      }
+      this.committedSize = newSize;
+      return Promise.resolve(first);
+    }
+    this.inFlight++;
+    const write = this.tail.then(async () => {
+      try {
+        if (this.failure) throw this.failure;
         await this.store.putMany(nodes);
+        this.committedSize = newSize;
       } catch (e) {
         this.failure = e;
         throw e;
+      } finally {
+        this.inFlight--;
       }
-      this.committedSize = newSize;
     });
     this.tail = write.catch(() => undefined);
     return write.then(() => first);
@@ -151,7 +177,7 @@ export class MerkleTree {
   }
 
   private async fetch(keys: readonly NodeKey[]): Promise<Uint8Array[]> {
-    const hashes = await this.store.getMany(keys);
+    const hashes = this.sync ? this.sync.getManySync(keys) : await this.store.getMany(keys);
     return hashes.map((h, i) => {
       if (!h) throw unavailable(`node store lacks node (${keys[i].level}, ${keys[i].index})`);
       return h;

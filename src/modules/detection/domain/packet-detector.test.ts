@@ -113,3 +113,25 @@ describe('PacketDetector', () => {
     expect(() => new PacketDetector({ trainPackets: 10 })).toThrow(/at least 50/);
   });
 });
+
+describe('PacketDetector alert aggregation', () => {
+  it('bounds open alerts when thousands of new talkers appear', () => {
+    const alerts: DetectionAlert[] = [];
+    const d = new PacketDetector({ trainPackets: TRAIN, onAlert: (a) => alerts.push(a) });
+    const packets = modbusPolling(0, 300);
+    renumber(packets);
+    for (const p of packets) d.process(p);
+    const spoofed = modbusPolling(31, 1, 1)[0];
+    for (let i = 0; i < 10_000; i++) {
+      spoofed.srcMac = `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+      spoofed.time = 31 + i * 1e-4;
+      spoofed.frame = 2000 + i;
+      expect(d.process(spoofed).context & CONTEXT.newTalker).toBe(CONTEXT.newTalker);
+    }
+    expect(alerts.length).toBeGreaterThanOrEqual(10_000 - 4096);
+    d.flush();
+    const talkers = alerts.filter((a) => a.behaviour === 'new_talker');
+    expect(talkers).toHaveLength(10_000);
+    expect(talkers.every((a) => a.technique.id === 'T1200' && a.count === 1)).toBe(true);
+  });
+});

@@ -76,6 +76,7 @@ const SNAPSHOT_MAGIC = 0x43575044; // "CWPD"
 const SNAPSHOT_VERSION = 1;
 const RECORD_IDS_CAP = 20;
 const PEERS_CAP = 20;
+const MAX_OPEN_ALERTS = 4096;
 
 const ics = (id: string, name: string, tactic: string): AttackTechnique => ({
   id,
@@ -349,6 +350,11 @@ export class PacketDetector {
       o = undefined;
     }
     if (!o) {
+      // Bounded memory under spoofed-source floods: past the cap, open alerts are emitted early.
+      if (this.open.size >= MAX_OPEN_ALERTS) {
+        this.expire(p.time);
+        if (this.open.size >= MAX_OPEN_ALERTS) this.flush();
+      }
       o = {
         alert: {
           behaviour,

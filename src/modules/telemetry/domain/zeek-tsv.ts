@@ -180,11 +180,8 @@ export class ZeekTsvReader extends LineReader {
           record[c.key!] = '';
           return;
         }
-        let text = c.key === 'uid' ? latin1Text(b, from, to) : this.interner.get(b, from, to);
-        // The ASCII writer escapes non-printable bytes and the separator as \xHH.
-        if (text.includes('\\x')) text = unescapeZeek(text);
-        else if (hasHighBytes(b, from, to)) text = utf8Text(b, from, to);
-        record[c.key!] = text;
+        if (needsDecoding(b, from, to)) record[c.key!] = decodeEscaped(b, from, to);
+        else record[c.key!] = c.key === 'uid' ? latin1Text(b, from, to) : this.interner.get(b, from, to);
       }
     }
   }
@@ -236,9 +233,30 @@ export class ZeekTsvReader extends LineReader {
   }
 }
 
-function hasHighBytes(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (b[i] > 127) return true;
+/** Whether a value holds escapes (backslash) or non-ASCII bytes, so it cannot be taken as plain ASCII. */
+function needsDecoding(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] === 92 || b[i] > 127) return true;
   return false;
+}
+
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/**
+ * The ASCII writer escapes the separator and non-printable bytes (each byte of a multi-byte UTF-8
+ * character too) as \xHH; undo that on bytes, then decode the result as UTF-8.
+ */
+function decodeEscaped(b: Uint8Array, from: number, to: number): string {
+  const out = new Uint8Array(to - from);
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    if (b[i] === 92 && b[i + 1] === 120 && i + 3 < to && HEX.test(String.fromCharCode(b[i + 2], b[i + 3]))) {
+      out[n++] = Number.parseInt(String.fromCharCode(b[i + 2], b[i + 3]), 16);
+      i += 3;
+    } else {
+      out[n++] = b[i];
+    }
+  }
+  return utf8Text(out, 0, n);
 }
 
 /** Undoes the ASCII writer's `\xHH` escaping. */

@@ -105,11 +105,13 @@ describe('ZeekTsvReader', () => {
       '#fields|ts|uid|id.orig_h|id.orig_p|id.resp_h|id.resp_p|proto|service|history|local_orig',
       '10.5|Cx|10.0.0.1|1|10.0.0.2|2|udp|NA|EMPTY|T',
       '11|Cy|10.0.0.1|1|10.0.0.2|2|udp|a\\x7cb|-|F',
+      '12|Cz|10.0.0.1|1|10.0.0.2|2|udp|caf\\xc3\\xa9|naïve|F',
     ].join('\n');
     const { records, error } = readTsv(text);
     expect(error).toBeNull();
     expect(records[0]).toMatchObject({ ts: 10.5, service: null, history: '', localOrig: true });
     expect(records[1]).toMatchObject({ service: 'a|b', history: '-', localOrig: false });
+    expect(records[2]).toMatchObject({ service: 'café', history: 'naïve' });
   });
 
   it('starts over at a new header block (concatenated logs)', () => {

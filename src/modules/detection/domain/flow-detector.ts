@@ -14,10 +14,12 @@ import { conflict } from '../../../core/errors';
 import type { FlowRecord } from '../../telemetry/domain/records';
 import type { AttackTechnique, DetectionAlert } from './alert';
 import { FlowAlertAggregator } from './flow-alerts';
+import { beaconRatio, C_BEACON, C_IA_MEAN, CHANNEL_FIELDS, recordAttempt } from './flow-beacon';
 import {
   AUTH_PORTS,
   addressScope,
   BEHAVIOUR_INDEX,
+  BEHAVIOURS,
   COMMON_SERVICE_PORTS,
   DEFAULT_FLOW_THRESHOLDS,
   type FlowBehaviour,
@@ -33,6 +35,14 @@ import {
   TECHNIQUES,
 } from './flow-rules';
 import { decay, hashA, hashB, KeyedTable } from './flow-state';
+
+const B_HORIZONTAL = BEHAVIOUR_INDEX.port_scan_horizontal;
+const B_VERTICAL = BEHAVIOUR_INDEX.port_scan_vertical;
+const B_BRUTEFORCE = BEHAVIOUR_INDEX.bruteforce;
+const B_BEACON = BEHAVIOUR_INDEX.cnc_beacon;
+const B_FLOOD = BEHAVIOUR_INDEX.flood;
+const B_EXFIL = BEHAVIOUR_INDEX.exfiltration;
+const B_FAILED = BEHAVIOUR_INDEX.failed_connections;
 
 export interface FlowVerdict {
   /** 0..1: how suspicious the behaviour this flow belongs to is, at this time. */
@@ -78,21 +88,6 @@ const P_AUTH = 4;
 const P_BYTES = 5;
 const PEER_FIELDS = 6;
 
-const C_ATTEMPT_T = 0;
-const C_ORIG_PORT = 1;
-const C_ATTEMPTS = 2;
-const C_IA_MEAN = 3;
-const C_IA_DEV = 4;
-const C_BEACON = 5;
-const C_BUCKET = 6;
-const C_RUN = 7;
-const C_FAILS = 8;
-const CHANNEL_FIELDS = 9;
-
-/** A TCP connection attempt is retried with the same source port for up to ~2 min (Linux tcp_syn_retries=6, RFC 6298 backoff). */
-const SYN_RETRY_SECONDS = 130;
-/** Weight of a new inter-arrival in the beacon's running mean and deviation. */
-const BEACON_ALPHA = 0.2;
 /** Cap on threshold ratios so one extreme measure does not dwarf the rest. */
 const MAX_RATIO = 20;
 
@@ -107,6 +102,7 @@ export class FlowDetector {
   private scoring = false;
   private readonly aggregator: FlowAlertAggregator;
   private readonly verdict: FlowVerdict = { score: 0, alert: false, behaviour: null };
+  private readonly ratios = new Float64Array(BEHAVIOURS.length);
   /** Services and external destinations seen working in a benign baseline. */
   private readonly baselinePorts = new Set<number>();
   private readonly baselineDestinations = new Set<string>();
@@ -210,70 +206,10 @@ export class FlowDetector {
     const co = c * CHANNEL_FIELDS;
     const newChannel = channels.created || t - channels.lastSeen[c] > th.noveltySeconds;
     channels.lastSeen[c] = t;
-    const retry =
-      !channels.created &&
-      pc === PROTO_TCP &&
-      flow.origPort === cv[co + C_ORIG_PORT] &&
-      t - cv[co + C_ATTEMPT_T] < SYN_RETRY_SECONDS;
-    if (!retry) {
-      if (cv[co + C_ATTEMPTS] > 0) {
-        const ia = t - cv[co + C_ATTEMPT_T];
-        if (ia > 2 * th.beaconMaxPeriod) {
-          cv[co + C_ATTEMPTS] = 0;
-          cv[co + C_BEACON] = 0;
-          cv[co + C_RUN] = 0;
-        } else if (cv[co + C_ATTEMPTS] === 1) {
-          cv[co + C_IA_MEAN] = ia;
-          cv[co + C_IA_DEV] = ia * 0.5; // an uncertain prior: regularity must be shown, not assumed
-        } else {
-          const mean = cv[co + C_IA_MEAN];
-          cv[co + C_IA_DEV] += BEACON_ALPHA * (Math.abs(ia - mean) - cv[co + C_IA_DEV]);
-          cv[co + C_IA_MEAN] = mean + BEACON_ALPHA * (ia - mean);
-        }
-      }
-      cv[co + C_ATTEMPTS]++;
-      cv[co + C_FAILS] += BEACON_ALPHA * ((failed ? 1 : 0) - cv[co + C_FAILS]);
-      cv[co + C_ATTEMPT_T] = t;
-      cv[co + C_ORIG_PORT] = flow.origPort;
-    }
-    // Persistence: in how many consecutive time buckets (one empty bucket tolerated) the channel was used.
-    const bucket = Math.floor(t / th.beaconBucketSeconds);
-    const lastBucket = cv[co + C_BUCKET];
-    if (cv[co + C_RUN] === 0 || bucket - lastBucket > 2) cv[co + C_RUN] = 1;
-    else if (bucket > lastBucket) cv[co + C_RUN]++;
-    cv[co + C_BUCKET] = bucket;
-    let beaconRatio = 0;
-    const attempts = cv[co + C_ATTEMPTS];
-    const period = cv[co + C_IA_MEAN];
-    if (
-      external &&
-      attempts >= 3 &&
-      period >= th.beaconMinPeriod &&
-      period <= th.beaconMaxPeriod &&
-      !this.isInfrastructure(pc, port)
-    ) {
-      const common = this.isCommonPort(pc, port);
-      const limit = common ? th.beaconJitterCommonPort : th.beaconJitter;
-      const need = common ? th.beaconMinAttemptsCommonPort : th.beaconMinAttempts;
-      const jitter = cv[co + C_IA_DEV] / period;
-      // Once a channel is a beacon, twice the jitter keeps it one (hysteresis), so a late retry stays in it.
-      const effLimit = cv[co + C_BEACON] === 1 ? limit * 2 : limit;
-      let regular = Math.min(MAX_RATIO, effLimit / Math.max(jitter, 1e-3)) * Math.min(1, attempts / need);
-      // IoT devices heartbeat to their cloud on a timer: on a common port, regularity alone is not C&C,
-      // regularity while the peer does not answer (a bot retrying a dead or sinkholed server) is.
-      if (common && cv[co + C_FAILS] < 0.5) regular = Math.min(regular, 0.9);
-      // A device that keeps retrying an external host on a port no IoT service uses, mostly without an
-      // answer, is a bot calling a dead or blocked C&C even when its timing is irregular (Mirai, Hakai);
-      // IRC from an IoT device is C&C whether answered or not. Vendor services on odd ports answer.
-      const retrying = cv[co + C_FAILS] >= 0.5 || IRC_PORTS.has(port);
-      const persistent =
-        common || !retrying
-          ? 0
-          : (cv[co + C_RUN] / th.beaconPersistenceBuckets) * Math.min(1, attempts / need);
-      beaconRatio = Math.max(regular, persistent);
-      if (beaconRatio >= 1 && attempts < need) beaconRatio = 0.99;
-      cv[co + C_BEACON] = beaconRatio >= 1 ? 1 : 0;
-    }
+    recordAttempt(cv, co, t, channels.created, pc === PROTO_TCP, flow.origPort, failed, th);
+    const infrastructure = this.isInfrastructure(pc, port);
+    const common = this.isCommonPort(pc, port);
+    const beacon = external && !infrastructure ? beaconRatio(cv, co, common, IRC_PORTS.has(port), th) : 0;
 
     // peer: vertical scan, flood, per-host brute force
     const peers = this.peers;
@@ -362,93 +298,82 @@ export class FlowDetector {
       xv[xo + S_N] = n + 1;
     }
 
-    // pick the strongest behaviour
-    let best: FlowBehaviour | null = null;
+    // the strongest behaviour; technique and evidence are worked out for the winner only
+    const ratios = this.ratios;
+    ratios[B_HORIZONTAL] = horizontalRatio;
+    ratios[B_VERTICAL] = verticalRatio;
+    ratios[B_BRUTEFORCE] = bruteRatio;
+    ratios[B_BEACON] = beacon;
+    ratios[B_FLOOD] = floodRatio;
+    ratios[B_EXFIL] = exfilRatio;
+    ratios[B_FAILED] = failedRatio;
+    let bi = -1;
     let bestRatio = 0;
-    let technique: AttackTechnique = TECHNIQUES.networkServiceDiscovery;
-    let metricName = '';
-    let metric = 0;
-    if (horizontalRatio > bestRatio) {
-      best = 'port_scan_horizontal';
-      bestRatio = horizontalRatio;
-      technique = TECHNIQUES.networkServiceDiscovery;
-      metricName = 'distinctDestinationsDecayed';
-      metric = distinctDst;
-    }
-    if (verticalRatio > bestRatio) {
-      best = 'port_scan_vertical';
-      bestRatio = verticalRatio;
-      technique = TECHNIQUES.networkServiceDiscovery;
-      metricName = 'distinctPortsDecayed';
-      metric = pv[po + P_NEWPORTS];
-    }
-    if (bruteRatio > bestRatio) {
-      best = 'bruteforce';
-      bestRatio = bruteRatio;
-      technique = TECHNIQUES.bruteForce;
-      metricName = 'attemptsDecayed';
-      metric = Math.max(pv[po + P_AUTH], sv[so + V_AUTH]);
-    }
-    if (beaconRatio > bestRatio) {
-      best = 'cnc_beacon';
-      bestRatio = beaconRatio;
-      technique = this.isCommonPort(pc, port)
-        ? TECHNIQUES.applicationLayerProtocol
-        : TECHNIQUES.nonStandardPort;
-      metricName = 'periodSeconds';
-      metric = period;
-    }
-    if (floodRatio > bestRatio) {
-      best = 'flood';
-      bestRatio = floodRatio;
-      // SYN/ACK floods exhaust the target's connection state (T1499); the rest saturate the link (T1498).
-      technique = pc === PROTO_TCP ? TECHNIQUES.endpointDenialOfService : TECHNIQUES.networkDenialOfService;
-      metricName = 'ratePerSecond';
-      metric = floodRate;
-    }
-    if (exfilRatio > bestRatio) {
-      best = 'exfiltration';
-      bestRatio = exfilRatio;
-      technique =
-        cv[co + C_BEACON] === 1
-          ? TECHNIQUES.exfiltrationOverC2
-          : TECHNIQUES.exfiltrationOverAlternativeProtocol;
-      metricName = 'sigmaAboveHistory';
-      metric = exfilZ;
-    }
-    if (failedRatio > bestRatio) {
-      best = 'failed_connections';
-      bestRatio = failedRatio;
-      technique = TECHNIQUES.activeScanning;
-      metricName = 'failedChannelsDecayed';
-      metric = xv[xo + S_FAILCH];
+    for (let i = 0; i < ratios.length; i++) {
+      if (ratios[i] > bestRatio) {
+        bestRatio = ratios[i];
+        bi = i;
+      }
     }
 
     // Weak context that raises the score without alerting: a new external peer, a non-standard port.
     let weak = 0;
     if (external && newPeer && !this.baselineDestinations.has(flow.respHost)) weak = 0.15;
-    if (external && !this.isCommonPort(pc, port) && !this.isInfrastructure(pc, port)) weak += 0.1;
+    if (external && !common && !infrastructure) weak += 0.1;
     if (failed) weak += 0.05;
 
     const v = this.verdict;
     const alert = bestRatio >= 1;
+    const best = bi >= 0 ? BEHAVIOURS[bi] : null;
     v.score = Math.max(ratioScore(Math.min(bestRatio, MAX_RATIO)), weak);
-    v.alert = alert;
+    v.alert = alert && !this.learning;
     v.behaviour = bestRatio >= 0.5 ? best : null;
-    if (alert && best && !this.learning) {
-      this.aggregator.add(
-        best,
-        BEHAVIOUR_INDEX[best],
-        technique,
-        flow,
-        bestRatio,
-        v.score,
-        metricName,
-        metric,
-      );
-    }
-    if (this.learning) {
-      v.alert = false;
+    if (v.alert && best) {
+      let technique: AttackTechnique;
+      let metricName: string;
+      let metric: number;
+      switch (bi) {
+        case B_HORIZONTAL:
+          technique = TECHNIQUES.networkServiceDiscovery;
+          metricName = 'distinctDestinationsDecayed';
+          metric = distinctDst;
+          break;
+        case B_VERTICAL:
+          technique = TECHNIQUES.networkServiceDiscovery;
+          metricName = 'distinctPortsDecayed';
+          metric = pv[po + P_NEWPORTS];
+          break;
+        case B_BRUTEFORCE:
+          technique = TECHNIQUES.bruteForce;
+          metricName = 'attemptsDecayed';
+          metric = Math.max(pv[po + P_AUTH], sv[so + V_AUTH]);
+          break;
+        case B_BEACON:
+          technique = common ? TECHNIQUES.applicationLayerProtocol : TECHNIQUES.nonStandardPort;
+          metricName = 'periodSeconds';
+          metric = cv[co + C_IA_MEAN];
+          break;
+        case B_FLOOD:
+          // SYN/ACK floods exhaust the target's connection state (T1499); the rest saturate the link (T1498).
+          technique =
+            pc === PROTO_TCP ? TECHNIQUES.endpointDenialOfService : TECHNIQUES.networkDenialOfService;
+          metricName = 'ratePerSecond';
+          metric = floodRate;
+          break;
+        case B_EXFIL:
+          technique =
+            cv[co + C_BEACON] === 1
+              ? TECHNIQUES.exfiltrationOverC2
+              : TECHNIQUES.exfiltrationOverAlternativeProtocol;
+          metricName = 'sigmaAboveHistory';
+          metric = exfilZ;
+          break;
+        default:
+          technique = TECHNIQUES.activeScanning;
+          metricName = 'failedChannelsDecayed';
+          metric = xv[xo + S_FAILCH];
+      }
+      this.aggregator.add(best, bi, technique, flow, bestRatio, v.score, metricName, metric);
     }
     return v;
   }

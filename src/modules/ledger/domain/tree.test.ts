@@ -12,6 +12,7 @@ import {
   verifyInclusion,
 } from './merkle';
 import { MemoryNodeStore, type NodeKey, type NodeStore, type StoredNode } from './node-store';
+import { nodeStoreContract } from './node-store.contract';
 import { MerkleTree, perfectSubtrees } from './tree';
 
 const entry = (i: number) => Buffer.from(`entry-${i}-${'x'.repeat(i % 17)}`);
@@ -156,6 +157,8 @@ describe('MerkleTree over MemoryNodeStore', () => {
     expect((await reopened.root()).equals(leafHash(entry(0)))).toBe(true);
   });
 });
+
+nodeStoreContract('MemoryNodeStore', async () => new MemoryNodeStore());
 
 describe('MemoryNodeStore', () => {
   const h = (b: number) => Buffer.alloc(32, b);

@@ -4,10 +4,13 @@
  * size are assembled from stored perfect-subtree nodes with O(log n) lookups fetched in one batch.
  *
  * Async by choice: every method that touches the store returns a Promise, so the same class runs over
- * the in-memory store and a database store. Appends on one instance are serialised internally (the
- * index is assigned synchronously, the store write is queued), so concurrent callers get distinct,
- * gap-free indices. If a store write fails, the instance refuses further work: reopen it from the
- * store with the last committed size.
+ * the in-memory store and a database store. When the store also offers the synchronous methods of
+ * SyncNodeStore (the in-memory one does), the tree calls those and skips a promise round per append.
+ * Appends on one instance are serialised internally (the index is assigned synchronously, the store
+ * write is queued), so concurrent callers get distinct, gap-free indices. Two instances (processes)
+ * appending to one store collide on the same node and the store reports a conflict rather than a
+ * fork. After any failed store write the instance refuses further work: reopen it from the store
+ * with the last committed size.
  */
 import { AppError, invalid } from '../../../core/errors';
 import {

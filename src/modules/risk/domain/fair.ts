@@ -254,66 +254,64 @@ export function compileScenario(s: FairScenario, path: string): CompiledScenario
   return { magnitudes, probabilities, frequency, frequencyIsPert, vulnerability };
 }
 
-/** out[0..n) = n independent draws of a compiled magnitude slot. */
-function fillSlot(rs: RandomStream, m: Float64Array, slot: number, out: Float64Array, n: number): void {
+/** out[offset + i·stride] = draw i of a compiled magnitude slot, for i < n. */
+function fillSlot(
+  rs: RandomStream,
+  m: Float64Array,
+  slot: number,
+  out: Float64Array,
+  offset: number,
+  stride: number,
+  n: number,
+): void {
   const o = slot * STRIDE;
   const code = m[o];
-  if (code === ABSENT) out.fill(0, 0, n);
-  else if (code === CONSTANT) out.fill(m[o + 1], 0, n);
-  else if (code === PERT) rs.fillBeta(out, n, m[o + 1], m[o + 2], m[o + 3], m[o + 4], m[o + 5], m[o + 6]);
-  else rs.fillLognormal(out, n, m[o + 1], m[o + 2], m[o + 3]);
+  if (code === CONSTANT || code === ABSENT) {
+    const v = code === CONSTANT ? m[o + 1] : 0;
+    for (let i = 0; i < n; i++) out[offset + i * stride] = v;
+  } else if (code === PERT) {
+    rs.fillBeta(out, offset, stride, n, m[o + 1], m[o + 2], m[o + 3], m[o + 4], m[o + 5], m[o + 6]);
+  } else rs.fillLognormal(out, offset, stride, n, m[o + 1], m[o + 2], m[o + 3]);
 }
 
 const present = (m: Float64Array, slot: number) => m[slot * STRIDE] !== ABSENT;
 
-/** Positions i < n (into `out`) that pass a Bernoulli(p) draw each; returns how many. */
-function bernoulliPositions(rs: RandomStream, p: number, n: number, out: Int32Array): number {
-  if (p <= 0) return 0;
-  let k = 0;
-  if (p >= 1) {
-    for (let i = 0; i < n; i++) out[i] = i;
-    return n;
+/** A growing Int32Array of event years: one entry per loss event, in simulation order. */
+class YearBuffer {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.data = new Int32Array(Math.max(16, capacity));
   }
-  for (let i = 0; i < n; i++) if (rs.uniform() < p) out[k++] = i;
-  return k;
-}
-
-const MAX_EVENTS_PER_YEAR = 65535;
-
-function store(counts: Uint16Array, at: number, n: number): number {
-  if (n > MAX_EVENTS_PER_YEAR)
-    fail('threatEventFrequency', `more than ${MAX_EVENTS_PER_YEAR} loss events in one year`);
-  counts[at] = n;
-  return n;
+  push(year: number, n: number): void {
+    if (this.length + n > this.data.length) {
+      const grown = new Int32Array(Math.max(this.length + n, Math.ceil(this.data.length * 1.5)));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    for (let k = 0; k < n; k++) this.data[this.length++] = year;
+  }
 }
 
 /**
- * Loss events per year of one scenario into counts[y * stride + s]; returns their sum.
+ * Years of the loss events of one scenario, ascending, one entry per event, into `out`.
  * When the largest possible loss event rate λmax is below 1, most years are empty: jump straight to
  * the next non-empty year (the gap is geometric with P(empty) = e^-λmax) and draw that year's count
  * from a Poisson conditioned on >= 1. A PERT rate is drawn only for those years and applied by
  * thinning the λmax-process with probability rate/λmax, which leaves Poisson(rate) events exactly
  * (Lewis & Shedler, "Simulation of nonhomogeneous Poisson processes by thinning", 1979).
  */
-function countLossEvents(
-  rs: RandomStream,
-  c: CompiledScenario,
-  years: number,
-  counts: Uint16Array,
-  s: number,
-  stride: number,
-): number {
+function lossEventYears(rs: RandomStream, c: CompiledScenario, years: number, out: YearBuffer): void {
   const v = c.vulnerability;
   const f = c.frequency;
   const isPert = c.frequencyIsPert;
   const maxRate = (isPert ? f[0] + f[1] : f[0]) * v;
-  if (!(maxRate > 0)) return 0;
-  let total = 0;
+  if (!(maxRate > 0)) return;
   if (maxRate < 1) {
     const positive = -Math.expm1(-maxRate);
     for (let y = -1; ; ) {
       y += 1 + Math.floor(Math.log(rs.uniform()) / -maxRate);
-      if (y >= years) break;
+      if (y >= years) return;
       let n = rs.poissonPositive(maxRate, positive);
       if (isPert) {
         const x = rs.gammaDC(f[2], f[3]);
@@ -322,27 +320,34 @@ function countLossEvents(
         for (let k = 0; k < n; k++) if (rs.uniform() < keep) kept++;
         n = kept;
       }
-      total += store(counts, y * stride + s, n);
+      out.push(y, n);
     }
-    return total;
   }
   if (isPert) {
     for (let y = 0; y < years; y++) {
       const x = rs.gammaDC(f[2], f[3]);
-      const rate = (f[0] + (f[1] * x) / (x + rs.gammaDC(f[4], f[5]))) * v;
-      total += store(counts, y * stride + s, rs.poisson(rate));
+      out.push(y, rs.poisson((f[0] + (f[1] * x) / (x + rs.gammaDC(f[4], f[5]))) * v));
     }
-    return total;
+    return;
   }
   const e = Math.exp(-maxRate);
-  for (let y = 0; y < years; y++) total += store(counts, y * stride + s, rs.poisson(maxRate, e));
-  return total;
+  for (let y = 0; y < years; y++) out.push(y, rs.poisson(maxRate, e));
+}
+
+/** Expected loss events per year of a compiled scenario (to size buffers). */
+function expectedRate(c: CompiledScenario): number {
+  const f = c.frequency;
+  if (!c.frequencyIsPert) return f[0] * c.vulnerability;
+  const a = f[2] + 1 / 3;
+  const b = f[4] + 1 / 3;
+  return (f[0] + (f[1] * a) / (a + b)) * c.vulnerability;
 }
 
 /**
- * Simulate `years` independent years of every scenario. Pass 1 draws the number of loss events per
- * (year, scenario); pass 2 allocates the event arrays once and draws each event's losses, so no
- * object is created per event or per year.
+ * Simulate `years` independent years of every scenario. Events are laid out scenario by scenario,
+ * each scenario's in year order. For each scenario, pass 1 draws the years of its loss events; pass 2
+ * draws their losses column by column (all incident-response costs, then all outage hours, ...)
+ * straight into the event arrays, so no object is created per event or per year.
  */
 export function simulate(scenarios: readonly FairScenario[], options: SimulationOptions): SimulationResult {
   const { years, seed, currency } = options;
@@ -355,102 +360,85 @@ export function simulate(scenarios: readonly FairScenario[], options: Simulation
     ids.add(s.id);
     return compileScenario(s, `scenarios[${i}]`);
   });
+  const maxEvents = options.maxEvents ?? 50_000_000;
+  const expected = compiled.reduce((sum, c) => sum + expectedRate(c), 0) * years;
+  if (expected > maxEvents) {
+    fail(
+      'years',
+      `the run would simulate about ${Math.round(expected)} loss events (limit ${maxEvents}); use fewer years`,
+    );
+  }
   const rs = new RandomStream(seed);
   const S = compiled.length;
 
-  // Pass 1: loss event counts, year-major.
-  const counts = new Uint16Array(years * S);
-  let total = 0;
-  for (let s = 0; s < S; s++) total += countLossEvents(rs, compiled[s], years, counts, s, S);
-  const maxEvents = options.maxEvents ?? 50_000_000;
-  if (total > maxEvents) {
-    fail('years', `the run would simulate ${total} loss events (limit ${maxEvents}); use fewer years`);
+  // Pass 1: the year of every loss event, scenario-major.
+  const years1 = new YearBuffer(Math.ceil(expected * 1.05 + 10 * Math.sqrt(expected + 1)));
+  const start = new Int32Array(S + 1);
+  for (let s = 0; s < S; s++) {
+    lossEventYears(rs, compiled[s], years, years1);
+    start[s + 1] = years1.length;
   }
+  const total = years1.length;
+  if (total > maxEvents)
+    fail('years', `the run simulated ${total} loss events (limit ${maxEvents}); use fewer years`);
+  const year = years1.data.subarray(0, total); // a view: no copy of the (slightly larger) buffer
 
-  // Pass 2: lay the events out year-major, then draw each scenario's losses column by column
-  // (all incident-response draws, then all outage hours, ...) into scratch columns and scatter them.
-  const year = new Int32Array(total);
+  // Pass 2: losses, column by column, written in place (event-major rows of SECTION_COUNT).
   const scenario = new Uint16Array(total);
   const outageHours = new Float64Array(total);
   const loss = new Float64Array(total * SECTION_COUNT);
-  const perScenario = new Int32Array(S + 1);
-  let e = 0;
-  for (let y = 0; y < years; y++) {
-    for (let s = 0; s < S; s++) {
-      const n = counts[y * S + s];
-      for (let k = 0; k < n; k++, e++) {
-        year[e] = y;
-        scenario[e] = s;
-      }
-      perScenario[s + 1] += n;
-    }
-  }
-  for (let s = 0; s < S; s++) perScenario[s + 1] += perScenario[s];
-  const eventsOf = new Int32Array(total);
-  const fillAt = perScenario.slice(0, S);
-  for (let i = 0; i < total; i++) eventsOf[fillAt[scenario[i]]++] = i;
-
-  let largest = 0;
-  for (let s = 0; s < S; s++) largest = Math.max(largest, perScenario[s + 1] - perScenario[s]);
-  const a = new Float64Array(largest);
-  const b = new Float64Array(largest);
-  const gate = new Int32Array(largest);
-  const inner = new Int32Array(largest);
+  const R = SECTION_COUNT;
+  const perRecord = new Float64Array(1);
   for (let s = 0; s < S; s++) {
-    const ev = eventsOf.subarray(perScenario[s], perScenario[s + 1]);
-    const n = ev.length;
+    const e0 = start[s];
+    const n = start[s + 1] - e0;
+    if (n === 0) continue;
+    scenario.fill(s, e0, e0 + n);
     const { magnitudes: m, probabilities: p } = compiled[s];
-    if (present(m, SLOT_IR)) {
-      fillSlot(rs, m, SLOT_IR, a, n);
-      for (let i = 0; i < n; i++) loss[ev[i] * SECTION_COUNT + S_IR] = a[i];
-    }
+    if (present(m, SLOT_IR)) fillSlot(rs, m, SLOT_IR, loss, e0 * R + S_IR, R, n);
     if (present(m, SLOT_HOURS)) {
-      fillSlot(rs, m, SLOT_HOURS, a, n);
-      fillSlot(rs, m, SLOT_HOURLY, b, n);
+      fillSlot(rs, m, SLOT_HOURS, outageHours, e0, 1, n);
+      fillSlot(rs, m, SLOT_HOURLY, loss, e0 * R + S_BI, R, n);
+      for (let i = 0; i < n; i++) loss[(e0 + i) * R + S_BI] *= outageHours[e0 + i];
+    }
+    if (present(m, SLOT_RESTORATION)) fillSlot(rs, m, SLOT_RESTORATION, loss, e0 * R + S_RESTORATION, R, n);
+    // Gated losses: one draw straight into the event's row when its Bernoulli trial passes.
+    const pExt = present(m, SLOT_EXTORTION) ? p[0] : 0;
+    if (pExt > 0) {
       for (let i = 0; i < n; i++) {
-        outageHours[ev[i]] = a[i];
-        loss[ev[i] * SECTION_COUNT + S_BI] = a[i] * b[i];
+        if (rs.uniform() < pExt) fillSlot(rs, m, SLOT_EXTORTION, loss, (e0 + i) * R + S_EXTORTION, R, 1);
       }
     }
-    if (present(m, SLOT_RESTORATION)) {
-      fillSlot(rs, m, SLOT_RESTORATION, a, n);
-      for (let i = 0; i < n; i++) loss[ev[i] * SECTION_COUNT + S_RESTORATION] = a[i];
-    }
-    if (present(m, SLOT_EXTORTION)) {
-      const k = bernoulliPositions(rs, p[0], n, gate);
-      fillSlot(rs, m, SLOT_EXTORTION, a, k);
-      for (let j = 0; j < k; j++) loss[ev[gate[j]] * SECTION_COUNT + S_EXTORTION] = a[j];
-    }
-    // Secondary loss: `gate` holds the events with a secondary loss event, `inner` a subset of it.
-    const k = bernoulliPositions(rs, p[1], n, gate);
-    if (k === 0) continue;
-    if (present(m, SLOT_RECORDS) && present(m, SLOT_PER_RECORD)) {
-      fillSlot(rs, m, SLOT_RECORDS, a, k);
-      fillSlot(rs, m, SLOT_PER_RECORD, b, k);
-      for (let j = 0; j < k; j++)
-        loss[ev[gate[j]] * SECTION_COUNT + S_NOTIFICATION] = Math.round(a[j]) * b[j];
-    }
-    if (present(m, SLOT_REGULATORY)) {
-      const r = bernoulliPositions(rs, p[2], k, inner);
-      fillSlot(rs, m, SLOT_REGULATORY, a, r);
-      for (let j = 0; j < r; j++) loss[ev[gate[inner[j]]] * SECTION_COUNT + S_REGULATORY] = a[j];
-    }
-    if (present(m, SLOT_LIABILITY)) {
-      const r = bernoulliPositions(rs, p[3], k, inner);
-      fillSlot(rs, m, SLOT_LIABILITY, a, r);
-      for (let j = 0; j < r; j++) loss[ev[gate[inner[j]]] * SECTION_COUNT + S_LIABILITY] = a[j];
+    const pSec = p[1];
+    if (!(pSec > 0)) continue;
+    const notify = present(m, SLOT_RECORDS) && present(m, SLOT_PER_RECORD);
+    const pReg = present(m, SLOT_REGULATORY) ? p[2] : 0;
+    const pLiab = present(m, SLOT_LIABILITY) ? p[3] : 0;
+    for (let i = 0; i < n; i++) {
+      if (rs.uniform() >= pSec) continue;
+      const o = (e0 + i) * R;
+      if (notify) {
+        fillSlot(rs, m, SLOT_RECORDS, loss, o + S_NOTIFICATION, R, 1);
+        fillSlot(rs, m, SLOT_PER_RECORD, perRecord, 0, 1, 1);
+        loss[o + S_NOTIFICATION] = Math.round(loss[o + S_NOTIFICATION]) * perRecord[0];
+      }
+      if (pReg > 0 && rs.uniform() < pReg) fillSlot(rs, m, SLOT_REGULATORY, loss, o + S_REGULATORY, R, 1);
+      if (pLiab > 0 && rs.uniform() < pLiab) fillSlot(rs, m, SLOT_LIABILITY, loss, o + S_LIABILITY, R, 1);
     }
   }
 
-  const annualByScenario = compiled.map(() => new Float64Array(years));
   const annualLoss = new Float64Array(years);
-  for (let i = 0; i < total; i++) {
-    const o = i * SECTION_COUNT;
-    let sum = 0;
-    for (let c = 0; c < SECTION_COUNT; c++) sum += loss[o + c];
-    annualByScenario[scenario[i]][year[i]] += sum;
-    annualLoss[year[i]] += sum;
-  }
+  const annualByScenario = compiled.map((_, s) => {
+    const annual = new Float64Array(years);
+    for (let e = start[s]; e < start[s + 1]; e++) {
+      const o = e * R;
+      let sum = 0;
+      for (let c = 0; c < R; c++) sum += loss[o + c];
+      annual[year[e]] += sum;
+    }
+    for (let y = 0; y < years; y++) annualLoss[y] += annual[y];
+    return annual;
+  });
 
   const scratch = new Float64Array(years);
   return {

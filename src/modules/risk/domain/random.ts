@@ -146,11 +146,14 @@ export class RandomStream {
   }
 
   /**
-   * out[0..n) = min + range · Beta(a, b), with d/c of each gamma precomputed (see gammaDC). A fill
-   * loop rather than one call per draw keeps the samplers inlined and the doubles unboxed.
+   * out[offset + i·stride] = min + range · Beta(a, b) for i < n, with d/c of each gamma precomputed
+   * (see gammaDC). A fill loop rather than one call per draw keeps the samplers inlined and the
+   * doubles unboxed.
    */
   fillBeta(
     out: Float64Array,
+    offset: number,
+    stride: number,
     n: number,
     min: number,
     range: number,
@@ -159,18 +162,24 @@ export class RandomStream {
     dB: number,
     cB: number,
   ) {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, at = offset; i < n; i++, at += stride) {
       const x = this.gammaDC(dA, cA);
-      out[i] = min + (range * x) / (x + this.gammaDC(dB, cB));
+      out[at] = min + (range * x) / (x + this.gammaDC(dB, cB));
     }
   }
 
-  /** out[0..n) = min(cap, exp(mu + sigma Z)). */
-  fillLognormal(out: Float64Array, n: number, mu: number, sigma: number, cap: number) {
-    for (let i = 0; i < n; i++) {
-      const v = Math.exp(mu + sigma * this.normal());
-      out[i] = Math.min(v, cap);
-    }
+  /** out[offset + i·stride] = min(cap, exp(mu + sigma Z)) for i < n. */
+  fillLognormal(
+    out: Float64Array,
+    offset: number,
+    stride: number,
+    n: number,
+    mu: number,
+    sigma: number,
+    cap: number,
+  ) {
+    for (let i = 0, at = offset; i < n; i++, at += stride)
+      out[at] = Math.min(cap, Math.exp(mu + sigma * this.normal()));
   }
 
   /** Lognormal: exp(mu + sigma Z). */

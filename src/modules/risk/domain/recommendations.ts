@@ -71,7 +71,7 @@ function devicesPhrase(inputs: readonly DeviceRiskInput[], ids: Set<string>): st
   const n = ids.size;
   if (kinds.size === 1) {
     const k = [...kinds][0];
-    return n === 1 ? `1 ${k === 'other' ? 'device' : PLURAL[k].replace(/e?s$/, '')}` : `${n} ${PLURAL[k]}`;
+    return n === 1 ? `1 ${PLURAL[k].replace(/(ch)es$|s$/, '$1')}` : `${n} ${PLURAL[k]}`;
   }
   return n === 1 ? '1 device' : `${n} devices`;
 }

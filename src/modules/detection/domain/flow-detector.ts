@@ -21,7 +21,6 @@ import {
   BEHAVIOUR_INDEX,
   BEHAVIOURS,
   COMMON_SERVICE_PORTS,
-  DEFAULT_FLOW_THRESHOLDS,
   type FlowBehaviour,
   type FlowThresholds,
   INFRASTRUCTURE_UDP_PORTS,
@@ -32,6 +31,7 @@ import {
   PROTO_UDP,
   protoCode,
   ratioScore,
+  resolveThresholds,
   TECHNIQUES,
 } from './flow-rules';
 import { decay, hashA, hashB, KeyedTable } from './flow-state';
@@ -112,7 +112,7 @@ export class FlowDetector {
   baselineFlows = 0;
 
   constructor(opts: FlowDetectorOptions = {}) {
-    this.thresholds = { ...DEFAULT_FLOW_THRESHOLDS, ...opts.thresholds };
+    this.thresholds = resolveThresholds(opts.thresholds);
     this.maxSources = opts.maxSources ?? 65_536;
     this.maxChannels = opts.maxChannels ?? 1 << 18;
     this.resetState();
@@ -153,6 +153,15 @@ export class FlowDetector {
     const v = this.process(flow);
     if ((this.flows & 1023) === 0) this.aggregator.closeIdle(flow.ts);
     return v;
+  }
+
+  /**
+   * Live use: closes the alert windows idle since before `now` - gap (their alerts go to onAlert) and
+   * forgets closed alerts, so a long-running stream keeps no history here (the alert store has it).
+   */
+  flushIdle(now: number): void {
+    this.aggregator.closeIdle(now);
+    this.aggregator.closed.length = 0;
   }
 
   /** Closes all alert windows and returns every alert raised so far. */

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addressScope, isExternal, isFailedTcpState, ratioScore, severityOf } from './flow-rules';
+import { isAppError } from '../../../core/errors';
+import {
+  addressScope,
+  DEFAULT_FLOW_THRESHOLDS,
+  isExternal,
+  isFailedTcpState,
+  ratioScore,
+  resolveThresholds,
+  severityOf,
+} from './flow-rules';
 
 describe('addressScope', () => {
   it.each([
@@ -50,5 +59,23 @@ describe('rule helpers', () => {
     expect(severityOf('port_scan_horizontal', 1)).toBe('medium');
     expect(severityOf('flood', 12)).toBe('critical');
     expect(severityOf('failed_connections', 1)).toBe('low');
+  });
+});
+
+describe('resolveThresholds', () => {
+  it('overrides defaults and names every bad field', () => {
+    expect(resolveThresholds({ floodTau: 5 })).toEqual({ ...DEFAULT_FLOW_THRESHOLDS, floodTau: 5 });
+    let err: unknown;
+    try {
+      resolveThresholds({ floodTau: -1, scanTau: Number.NaN, nope: 3 } as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(isAppError(err) && err.kind).toBe('invalid');
+    expect(isAppError(err) && err.details.map((d) => d.field)).toEqual([
+      'thresholds.floodTau',
+      'thresholds.scanTau',
+      'thresholds.nope',
+    ]);
   });
 });

@@ -2,6 +2,7 @@
  * Built-in knowledge the flow detector uses: address scopes, service ports, ATT&CK techniques and the
  * generic thresholds of each behaviour. Pure data and small functions; no I/O.
  */
+import { invalid } from '../../../core/errors';
 import type { AttackTechnique, Severity } from './alert';
 
 // ---------------------------------------------------------------- addresses
@@ -249,6 +250,25 @@ export const DEFAULT_FLOW_THRESHOLDS: FlowThresholds = {
   exfilMinHistory: 20,
   alertGapSeconds: 600,
 };
+
+/** Defaults overridden by `overrides`; every given value must be a positive finite number. */
+export function resolveThresholds(overrides: Partial<FlowThresholds> = {}): FlowThresholds {
+  const out: FlowThresholds = { ...DEFAULT_FLOW_THRESHOLDS };
+  const errors = [];
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_FLOW_THRESHOLDS)) {
+      errors.push({ field: `thresholds.${key}`, message: 'unknown threshold' });
+    } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      errors.push({ field: `thresholds.${key}`, message: `must be a positive number, got ${String(value)}` });
+    } else out[key as keyof FlowThresholds] = value;
+  }
+  if (out.beaconMinPeriod >= out.beaconMaxPeriod) {
+    errors.push({ field: 'thresholds.beaconMinPeriod', message: 'must be below beaconMaxPeriod' });
+  }
+  if (errors.length) throw invalid('invalid flow detector thresholds', errors);
+  return out;
+}
 
 /** Severity from how far past its threshold a behaviour is (ratio >= 1 means alerting). */
 export function severityOf(behaviour: FlowBehaviour, ratio: number): Severity {

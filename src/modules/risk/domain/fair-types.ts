@@ -15,7 +15,10 @@ export const LOSS_SECTIONS = [
 export type LossSection = (typeof LOSS_SECTIONS)[number];
 export const SECTION_COUNT = LOSS_SECTIONS.length;
 
-/** Every simulated loss event, struct-of-arrays. Losses are floats in major currency units. */
+/**
+ * Every simulated loss event, struct-of-arrays. Losses are floats in major currency units.
+ * Events are grouped by scenario (in SimulationResult.scenarios order), each scenario's in year order.
+ */
 export interface SimulatedEvents {
   count: number;
   /** Simulated year index 0..years-1 of each event. */

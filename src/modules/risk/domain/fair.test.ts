@@ -309,6 +309,30 @@ describe('seeding', () => {
     expect(same(b.events.year, a.events.year)).toBe(true);
     expect(b.summary).toEqual(a.summary);
   });
+  it('groups events by scenario, in year order within each, and sums them into the annual losses', () => {
+    const r = simulate(scenarios, { years: 20_000, seed: 77, currency: 'USD' });
+    let disorder = 0;
+    const sums = [new Float64Array(20_000), new Float64Array(20_000)];
+    for (let e = 0; e < r.events.count; e++) {
+      const s = r.events.scenario[e];
+      if (e > 0) {
+        const ps = r.events.scenario[e - 1];
+        if (s < ps || (s === ps && r.events.year[e] < r.events.year[e - 1])) disorder++;
+      }
+      for (let k = 0; k < SECTION_COUNT; k++)
+        sums[s][r.events.year[e]] += r.events.loss[e * SECTION_COUNT + k];
+    }
+    expect(disorder).toBe(0);
+    let mismatch = 0;
+    for (let y = 0; y < 20_000; y++) {
+      if (Math.abs(sums[0][y] - r.scenarios[0].annualLoss[y]) > 1e-9 * (1 + sums[0][y])) mismatch++;
+      if (Math.abs(sums[1][y] - r.scenarios[1].annualLoss[y]) > 1e-9 * (1 + sums[1][y])) mismatch++;
+      const total = r.scenarios[0].annualLoss[y] + r.scenarios[1].annualLoss[y];
+      if (Math.abs(total - r.annualLoss[y]) > 1e-9 * (1 + total)) mismatch++;
+    }
+    expect(mismatch).toBe(0);
+  });
+
   it('a different seed gives different arrays', () => {
     const a = simulate(scenarios, { years: 20_000, seed: 1234, currency: 'USD' });
     const c = simulate(scenarios, { years: 20_000, seed: 1235, currency: 'USD' });

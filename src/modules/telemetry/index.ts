@@ -27,3 +27,14 @@ export {
 export { TsharkTsvReader } from './domain/tshark-tsv';
 export { ZeekJsonReader } from './domain/zeek-json';
 export { CONN_FIELDS, copyFlow, emptyFlow, type OnFlow, ZeekTsvReader } from './domain/zeek-tsv';
+export {
+  CHANNELS,
+  type Channel,
+  commandTopic,
+  mayPublish,
+  maySubscribe,
+  type ParsedTopic,
+  parseTopic,
+  type TopicOwner,
+  telemetryTopic,
+} from './topics';

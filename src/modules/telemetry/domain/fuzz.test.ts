@@ -10,12 +10,12 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../core/errors';
-import { LinkType } from './decode';
+import { decodeFrame, LinkType } from './decode';
 import { connLogFromFlows, sampleFlows, samplePackets, tsvFromRecords } from './fixtures.test-support';
 import { buildFrame } from './frames';
 import { PcapReader, writePcap } from './pcap';
 import { PcapngReader, writePcapng } from './pcapng';
-import { copyPacket, type FlowRecord, type PacketRecord } from './records';
+import { copyPacket, emptyPacket, type FlowRecord, type PacketRecord } from './records';
 import { TsharkTsvReader } from './tshark-tsv';
 import { ZeekJsonReader } from './zeek-json';
 import { ZeekTsvReader } from './zeek-tsv';
@@ -344,4 +344,31 @@ describe('reader fuzzing', () => {
     ]),
     5,
   );
+});
+
+describe('frame decoder fuzzing', () => {
+  it(`decodes ${CASES * 4} random and mutated frames of every link type without throwing or leaving its domain`, () => {
+    const rng = xoroshiro128plus(6);
+    const linkTypes = Object.values(LinkType);
+    const p = emptyPacket();
+    const frames = packets.map((x) => x.data);
+    for (let c = 0; c < CASES * 4; c++) {
+      const linkType = linkTypes[int(rng, 0, linkTypes.length - 1)];
+      const bytes =
+        c % 2 === 0
+          ? new Uint8Array(int(rng, 0, 120)).map(() => int(rng, 0, 255))
+          : mutate(rng, frames[int(rng, 0, frames.length - 1)]).bytes;
+      // Decode a window inside a larger buffer: the decoder must not read outside [start, start + capLen).
+      const padded = new Uint8Array(bytes.length + 16).fill(0x45);
+      padded.set(bytes, 8);
+      decodeFrame(linkType, padded, 8, bytes.length, p);
+      const alone = emptyPacket();
+      decodeFrame(linkType, bytes, 0, bytes.length, alone);
+      p.time = alone.time;
+      if (!sameJson(p, alone))
+        expect(p, `case ${c}: bytes outside the window changed the result`).toEqual(alone);
+      const problem = packetProblem(p);
+      if (problem !== null) expect({ problem, linkType, bytes: Array.from(bytes) }, `case ${c}`).toBeNull();
+    }
+  });
 });

@@ -63,10 +63,16 @@ const POST_WORDS = new Set([
   'u',
 ]);
 
+/** Internal failure signal: building an AppError (with its stack) per rejected string is too slow. */
+class Rejected {
+  constructor(
+    readonly raw: string,
+    readonly message: string,
+  ) {}
+}
+
 function fail(raw: string, message: string): never {
-  throw invalid(`invalid firmware version "${raw.slice(0, 60)}": ${message}`, [
-    { field: 'version', message },
-  ]);
+  throw new Rejected(raw, message);
 }
 
 function isDate(y: number, m: number, d: number): boolean {
@@ -86,6 +92,30 @@ function toInt(s: string): number {
 
 /** Parse a vendor firmware version. Throws AppError('invalid') and nothing else. */
 export function parseFirmwareVersion(input: string): FirmwareVersion {
+  const r = parseOrReject(input);
+  if (r instanceof Rejected)
+    throw invalid(`invalid firmware version "${r.raw.slice(0, 60)}": ${r.message}`, [
+      { field: 'version', message: r.message },
+    ]);
+  return r;
+}
+
+/** parseFirmwareVersion, or null instead of throwing. */
+export function tryParseFirmwareVersion(input: string): FirmwareVersion | null {
+  const r = parseOrReject(input);
+  return r instanceof Rejected ? null : r;
+}
+
+function parseOrReject(input: string): FirmwareVersion | Rejected {
+  try {
+    return parseUnchecked(input);
+  } catch (e) {
+    if (e instanceof Rejected) return e;
+    throw e;
+  }
+}
+
+function parseUnchecked(input: string): FirmwareVersion {
   if (typeof input !== 'string') fail(String(input), 'not a string');
   const raw = input.trim();
   if (raw === '') fail(input, 'empty');
@@ -194,15 +224,6 @@ export function parseFirmwareVersion(input: string): FirmwareVersion {
     qualifiers,
     extra,
   };
-}
-
-/** parseFirmwareVersion, or null instead of throwing. */
-export function tryParseFirmwareVersion(input: string): FirmwareVersion | null {
-  try {
-    return parseFirmwareVersion(input);
-  } catch {
-    return null;
-  }
 }
 
 function cmpNum(a: number, b: number): number {

@@ -59,6 +59,9 @@ interface IndexedRecord {
   kevVendor: string | null;
   kevProduct: ProductName | null;
   descriptionWords: string[];
+  descriptionWordSet: Set<string>;
+  /** genericProduct(kev.product) and the device kinds the entries' product phrases name, precomputed. */
+  kevGeneric: { family: string[]; kinds: Set<string> | null } | null;
   cvss: CvssScore | null;
   epss: EpssScore | null;
 }
@@ -66,6 +69,8 @@ interface IndexedRecord {
 export interface VulnIndex {
   records: IndexedRecord[];
   byVendor: Map<string, number[]>;
+  /** Records concerning each distinct vendor/product/model/kind, filled as devices are matched. */
+  memo: Map<string, NameMatch[]>;
 }
 
 export interface VulnIndexInput {
@@ -117,6 +122,7 @@ export function buildVulnIndex(input: VulnIndexInput): VulnIndex {
   const records: IndexedRecord[] = [];
   const add = (cveId: string, rec: VulnRecord | null) => {
     const kev = kevById.get(cveId) ?? null;
+    const dw = words(rec?.description ?? '');
     const kevVendor = kev ? vendorKey(kev.vendorProject) : null;
     const entries: IndexedEntry[] = [];
     for (const a of rec?.affected ?? []) {
@@ -131,7 +137,9 @@ export function buildVulnIndex(input: VulnIndexInput): VulnIndex {
       kev,
       kevVendor,
       kevProduct: kev ? productName(kev.product, kevVendor) : null,
-      descriptionWords: words(rec?.description ?? ''),
+      descriptionWords: dw,
+      descriptionWordSet: new Set(dw),
+      kevGeneric: kev ? genericWithEntryKinds(kev.product, entries) : null,
       cvss: rec ? pickCvss(rec.metrics) : null,
       epss: input.epss?.scores.get(cveId) ?? null,
     });
@@ -156,7 +164,7 @@ export function buildVulnIndex(input: VulnIndexInput): VulnIndex {
       else byVendor.set(k, [i]);
     }
   });
-  return { records, byVendor };
+  return { records, byVendor, memo: new Map() };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -168,8 +176,23 @@ interface PreparedDevice {
   version: PreparedVersion | null;
 }
 
+// Fleets repeat the same vendors, models and firmware many times over: normalise each spelling once.
+const CACHE_LIMIT = 50_000;
+const vendorCache = new Map<string, string>();
+const nameCache = new Map<string, ProductName>();
+const versionCache = new Map<string, PreparedVersion | null>();
+
+function cached<V>(m: Map<string, V>, key: string, make: () => V): V {
+  const hit = m.get(key);
+  if (hit !== undefined || m.has(key)) return hit as V;
+  if (m.size >= CACHE_LIMIT) m.clear();
+  const v = make();
+  m.set(key, v);
+  return v;
+}
+
 function prepareDevice(d: AssessedDevice): PreparedDevice {
-  const vendor = vendorKey(d.vendor);
+  const vendor = cached(vendorCache, d.vendor, () => vendorKey(d.vendor));
   const raw = [
     d.product,
     d.model,
@@ -177,8 +200,11 @@ function prepareDevice(d: AssessedDevice): PreparedDevice {
     ...platformsFor(vendor, d.kind),
   ];
   const names: ProductName[] = [];
-  for (const r of raw) if (r) names.push(productName(r, vendor));
-  return { device: d, vendor, names, version: prepareVersion(d.firmwareVersion) };
+  for (const r of raw)
+    if (r) names.push(cached(nameCache, `${vendor}\u0000${r}`, () => productName(r, vendor)));
+  const fw = d.firmwareVersion;
+  const version = fw === null ? null : cached(versionCache, fw, () => prepareVersion(fw));
+  return { device: d, vendor, names, version };
 }
 
 type Verdict = 'affected' | 'unaffected' | 'default_affected' | 'default_unaffected' | 'unknown' | 'review';
@@ -261,14 +287,25 @@ function containsRun(hay: string[], needle: string[]): boolean {
   return false;
 }
 
-function judgeRecord(r: IndexedRecord, dev: PreparedDevice): VulnerabilityFinding | null {
-  const verdicts: EntryVerdict[] = [];
+/** The record's affected entries that name the device's vendor and product. */
+function entriesNaming(r: IndexedRecord, dev: PreparedDevice): IndexedEntry[] {
+  const out: IndexedEntry[] = [];
   for (const e of r.entries) {
     if (!e.vendorKeys.includes(dev.vendor)) continue;
     if (!e.names.some((n) => dev.names.some((dn) => productMatches(dn, n)))) continue;
-    verdicts.push(judgeEntry(e, dev));
+    out.push(e);
   }
-  if (verdicts.length > 0) {
+  return out;
+}
+
+/** Decide from the entries that name the device (depends on its firmware). */
+function judgeNamed(
+  r: IndexedRecord,
+  dev: PreparedDevice,
+  named: IndexedEntry[],
+): VulnerabilityFinding | null {
+  const verdicts: EntryVerdict[] = named.map((e) => judgeEntry(e, dev));
+  {
     const by = (k: Verdict) => verdicts.filter((v) => v.verdict === k);
     const affected = by('affected');
     const unaffected = by('unaffected');
@@ -327,54 +364,68 @@ function judgeRecord(r: IndexedRecord, dev: PreparedDevice): VulnerabilityFindin
     );
   }
 
-  // No affected entry names this device. KEV and the description may still tie the record to it.
+  return null;
+}
+
+interface Fallback {
+  reason: string;
+  source: VulnerabilityFinding['source'];
+}
+
+/**
+ * No affected entry names this device; KEV and the description may still tie the record to it.
+ * Depends only on vendor, product names and kind, never on firmware.
+ */
+function fallbackFor(r: IndexedRecord, dev: PreparedDevice): Fallback | null {
   if (r.kevVendor !== dev.vendor || r.kev === null) return null;
   const kevText = `KEV lists ${r.kev.vendorProject} "${r.kev.product}"`;
-  const recordText = !r.hasRecord
-    ? 'no CVE record is loaded for it'
-    : r.entries.length === 0
-      ? 'the CVE record gives no usable vendor/product data'
-      : `the CVE record's affected entries (${r.entries.map(entrySummary).join('; ')}) do not name this product`;
+  // Built only when a finding is made: most candidate records end without one.
+  const recordText = () =>
+    !r.hasRecord
+      ? 'no CVE record is loaded for it'
+      : r.entries.length === 0
+        ? 'the CVE record gives no usable vendor/product data'
+        : `the CVE record's affected entries (${r.entries.map(entrySummary).join('; ')}) do not name this product`;
   if (r.kevProduct && dev.names.some((n) => productMatches(n, r.kevProduct!)))
-    return finding(r, dev, 'needs_review', `${kevText}; ${recordText}`, null, 'kev');
+    return { reason: `${kevText}; ${recordText()}`, source: 'kev' };
   for (const n of dev.names) {
     if (n.tokens.length === 0 || !n.tokens.some((t) => /\d/.test(t))) continue;
-    if (containsRun(r.descriptionWords, n.tokens) || r.descriptionWords.includes(n.compact))
-      return finding(
-        r,
-        dev,
-        'needs_review',
-        `${kevText}; the description mentions "${n.raw}" but ${recordText.replace(/^the CVE record's/, 'its')}`,
-        null,
-        'description',
-      );
+    if (r.descriptionWordSet.has(n.compact) || containsRun(r.descriptionWords, n.tokens))
+      return {
+        reason: `${kevText}; the description mentions "${n.raw}" but ${recordText().replace(/^the CVE record's/, 'its')}`,
+        source: 'description',
+      };
   }
-  if (!r.specific) {
+  if (!r.specific && r.kevGeneric) {
     // Neither KEV nor the record names a model: the record concerns a family or a kind of device.
-    const g = genericProduct(r.kev.product);
-    if (g === null) return null;
+    const g = r.kevGeneric;
     const familyOk = g.family.every((f) =>
       dev.names.some((n) => n.tokens.includes(f) || n.compact.startsWith(f)),
     );
-    let kinds = g.kinds;
-    for (const e of r.entries) {
-      const k = e.affected.product ? kindsNamedBy(e.affected.product) : null;
-      if (k && kinds) for (const x of k) kinds.add(x);
-    }
-    if (kinds !== null && kinds.size === 0) kinds = null;
-    if (familyOk && (kinds === null || kinds.has(dev.device.kind)))
-      return finding(
-        r,
-        dev,
-        'needs_review',
-        `${kevText}; ${recordText}, and no model is named, so every ${dev.device.kind.replace('_', ' ')} from this vendor${
+    if (familyOk && (g.kinds === null || g.kinds.has(dev.device.kind)))
+      return {
+        reason: `${kevText}; ${recordText()}, and no model is named, so every ${dev.device.kind.replace('_', ' ')} from this vendor${
           g.family.length > 0 ? ` in the ${g.family.join(' ')} line` : ''
         } needs a look`,
-        null,
-        'kev',
-      );
+        source: 'kev',
+      };
   }
   return null;
+}
+
+function genericWithEntryKinds(
+  kevProduct: string,
+  entries: IndexedEntry[],
+): { family: string[]; kinds: Set<string> | null } | null {
+  const g = genericProduct(kevProduct);
+  if (g === null) return null;
+  let kinds = g.kinds;
+  for (const e of entries) {
+    const k = e.affected.product ? kindsNamedBy(e.affected.product) : null;
+    if (k && kinds) for (const x of k) kinds.add(x);
+  }
+  if (kinds !== null && kinds.size === 0) kinds = null;
+  return { family: g.family, kinds };
 }
 
 function entrySummary(e: IndexedEntry): string {
@@ -382,16 +433,60 @@ function entrySummary(e: IndexedEntry): string {
   return `${e.label}${vs ? ` versions "${vs.length > 160 ? `${vs.slice(0, 157)}...` : vs}"` : ''}`;
 }
 
+interface NameMatch {
+  record: IndexedRecord;
+  named: IndexedEntry[];
+  fallback: Fallback | null;
+  /** Decisions by firmware string: the same product at the same firmware decides the same way. */
+  byFirmware: Map<string, VulnerabilityFinding | null>;
+}
+const FIRMWARE_MEMO_LIMIT = 1024;
+
+const MEMO_LIMIT = 100_000;
+
+/**
+ * Which records concern a device is decided by vendor, product, model and kind alone, so it is worked
+ * out once per distinct product and reused; only the firmware comparison runs per device.
+ */
+function nameMatches(index: VulnIndex, dev: PreparedDevice): NameMatch[] {
+  const d = dev.device;
+  const key = `${dev.vendor}\u0000${d.product}\u0000${d.model ?? ''}\u0000${d.kind}`;
+  const hit = index.memo.get(key);
+  if (hit) return hit;
+  const out: NameMatch[] = [];
+  for (const i of index.byVendor.get(dev.vendor) ?? []) {
+    const r = index.records[i];
+    const named = entriesNaming(r, dev);
+    if (named.length > 0) out.push({ record: r, named, fallback: null, byFirmware: new Map() });
+    else {
+      const fb = fallbackFor(r, dev);
+      if (fb) out.push({ record: r, named, fallback: fb, byFirmware: new Map() });
+    }
+  }
+  if (index.memo.size >= MEMO_LIMIT) index.memo.clear();
+  index.memo.set(key, out);
+  return out;
+}
+
 /** Findings for one device. Retired devices have none. */
 export function matchDevice(index: VulnIndex, device: AssessedDevice): VulnerabilityFinding[] {
   if (device.status === 'retired') return [];
   const dev = prepareDevice(device);
-  const candidates = index.byVendor.get(dev.vendor);
-  if (!candidates) return [];
+  if (!index.byVendor.has(dev.vendor)) return [];
   const out: VulnerabilityFinding[] = [];
-  for (const i of candidates) {
-    const f = judgeRecord(index.records[i], dev);
-    if (f) out.push(f);
+  const fwKey = dev.version?.raw ?? '\u0000unknown';
+  for (const m of nameMatches(index, dev)) {
+    if (m.fallback !== null) {
+      out.push(finding(m.record, dev, 'needs_review', m.fallback.reason, null, m.fallback.source));
+      continue;
+    }
+    let f = m.byFirmware.get(fwKey);
+    if (f === undefined) {
+      f = judgeNamed(m.record, dev, m.named);
+      if (m.byFirmware.size >= FIRMWARE_MEMO_LIMIT) m.byFirmware.clear();
+      m.byFirmware.set(fwKey, f);
+    }
+    if (f) out.push(f.deviceId === device.id ? f : { ...f, deviceId: device.id });
   }
   return out;
 }

@@ -15,22 +15,21 @@ const SEMVER_RE =
   /^v?(0|[1-9]\d{0,14})(?:\.(0|[1-9]\d{0,14}))?(?:\.(0|[1-9]\d{0,14}))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 export function parseSemver(input: string): Semver {
-  const m = SEMVER_RE.exec(input.trim());
-  if (!m)
+  const v = tryParseSemver(input);
+  if (!v)
     throw invalid(`"${input.slice(0, 60)}" is not a semantic version`, [
       { field: 'version', message: 'not semver' },
     ]);
+  return v;
+}
+
+/** parseSemver without the exception (matching calls this for every version it sees). */
+export function tryParseSemver(input: string): Semver | null {
+  const m = SEMVER_RE.exec(input.trim());
+  if (!m) return null;
   const pre =
     m[4] === undefined ? [] : m[4].split('.').map((id) => (/^(0|[1-9]\d*)$/.test(id) ? Number(id) : id));
   return { major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0), pre };
-}
-
-export function tryParseSemver(input: string): Semver | null {
-  try {
-    return parseSemver(input);
-  } catch {
-    return null;
-  }
 }
 
 /** semver.org §11: precedence. */

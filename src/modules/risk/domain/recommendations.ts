@@ -92,11 +92,13 @@ function candidates(active: readonly DeviceRiskInput[], asOf: string): Candidate
         {
           kind: 'patch_cve',
           target: v.cveId,
-          verb: `patch ${v.cveId} on {devices}`,
+          verb: `confirm (needs review) and patch ${v.cveId} on {devices}`,
           fix: (y) => ({ ...y, vulnerabilities: y.vulnerabilities.filter((w) => w.cveId !== v.cveId) }),
         },
         d.id,
       );
+      // A finding confirmed on any device makes it a plain patch action.
+      if (v.status === 'affected') byKey.get(`cve:${v.cveId}`)!.verb = `patch ${v.cveId} on {devices}`;
     }
     if (d.credentialState !== 'unique') {
       add(

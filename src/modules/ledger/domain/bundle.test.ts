@@ -1,3 +1,5 @@
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle, type EvidenceBundle, verifyBundle } from './bundle';
 import { generateSigner, type NoteSigner, signCheckpoint, verifierKeyOf } from './checkpoint';
@@ -270,5 +272,63 @@ describe('evidence bundles', () => {
     await expect(
       buildBundle({ tree: log.tree, signer, origin: ORIGIN, entries: [{ index: 4, entry: log.entries[5] }] }),
     ).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  it('random logs, subsets and single tampers (seeded): clean bundles pass, each tamper names its entry', async () => {
+    const rng = xoroshiro128plus(8785);
+    for (let trial = 0; trial < 12; trial++) {
+      const n = uniformInt(rng, 2, 120);
+      const { tree, entries } = await makeLog(n);
+      const chosen = [
+        ...new Set(
+          Array.from({ length: uniformInt(rng, 1, Math.min(n, 8)) }, () => uniformInt(rng, 0, n - 1)),
+        ),
+      ];
+      const older = uniformInt(rng, 1, n);
+      const b = await buildBundle({
+        tree,
+        signer,
+        origin: ORIGIN,
+        entries: chosen.map((index) => ({ index, entry: entries[index] })),
+        olderSize: older,
+      });
+      expect(verifyBundle(clone(b), vkey).failures).toEqual([]);
+      const k = uniformInt(rng, 0, b.entries.length - 1);
+      const target = b.entries[k].index;
+      const t = clone(b);
+      switch (uniformInt(rng, 0, 3)) {
+        case 0: {
+          const pos = uniformInt(rng, 0, t.entries[k].entry.length - 1);
+          const text = t.entries[k].entry;
+          t.entries[k].entry = `${text.slice(0, pos)}${text[pos] === '0' ? '1' : '0'}${text.slice(pos + 1)}`;
+          expect(failuresOf(t, vkey).some((f) => f.check === 'inclusion' && f.entryIndex === target)).toBe(
+            true,
+          );
+          break;
+        }
+        case 1:
+          (t.entries[k].payload as { seq: number }).seq += 1;
+          expect(failuresOf(t, vkey)).toEqual([
+            expect.objectContaining({ check: 'payload_hash', entryIndex: target }),
+          ]);
+          break;
+        case 2:
+          t.entries.splice(k, 1);
+          expect(failuresOf(t, vkey)).toEqual([
+            expect.objectContaining({ reason: 'missing', entryIndex: target }),
+          ]);
+          break;
+        default: {
+          if (t.entries[k].inclusionProof.length === 0) break; // size-1 tree: nothing to alter
+          const j = uniformInt(rng, 0, t.entries[k].inclusionProof.length - 1);
+          const h = Buffer.from(t.entries[k].inclusionProof[j], 'base64');
+          h[uniformInt(rng, 0, 31)] ^= 1 << uniformInt(rng, 0, 7);
+          t.entries[k].inclusionProof[j] = h.toString('base64');
+          expect(failuresOf(t, vkey)).toEqual([
+            expect.objectContaining({ check: 'inclusion', entryIndex: target }),
+          ]);
+        }
+      }
+    }
   });
 });

@@ -452,7 +452,9 @@ export function verifySubtreeConsistency(
 /**
  * RFC 9162 §2.1.4.2: verify that the tree of size2 with root2 extends the tree of size1 with root1.
  * Following the transparency-dev vectors: size1 = 0 is rejected (it proves nothing), equal sizes
- * need an empty proof and identical roots.
+ * need an empty proof and identical roots. Roots are compared byte for byte and not length-checked:
+ * a computed root is always 32 bytes so no other length can match, and with equal sizes nothing is
+ * computed (the vector "sizes are equal (one) and proof is empty" accepts equal 12-byte roots).
  */
 export function verifyConsistency(
   size1: number,

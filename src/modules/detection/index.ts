@@ -26,10 +26,9 @@ export {
   TECHNIQUES as FLOW_TECHNIQUES,
 } from './domain/flow-rules';
 export { KitNet } from './domain/kitnet';
-export {
-  PACKET_TECHNIQUES,
-  PacketDetector,
-  type PacketDetectorOptions,
-  type PacketVerdict,
-} from './domain/packet-detector';
+export { PACKET_TECHNIQUES } from './domain/packet-alerts';
+export { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './domain/packet-detector';
 export { fitThreshold, type ThresholdFit } from './domain/threshold';
+export { ALERT_STATUSES, type AlertFilter, type AlertListener, AlertService, type AlertStatus, type AlertView } from './alerts.service';
+export { flowProblem, LiveDetection, type LiveOptions } from './live';
+export { registerDetectionRoutes } from './routes';

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../../../test/support/shared-data';
+import { readFlowFile } from '../../telemetry';
 import { FlowDetector } from './flow-detector';
-import { parseConnLogForTest } from './flow-test-support';
 
-function evaluate(name: string) {
+async function evaluate(name: string) {
   const log = sharedData(`iot23/${name}.conn.log`)!;
   const labelLines = readFileSync(sharedData(`iot23/${name}.labels.csv`)!, 'utf8')
     .trim()
@@ -21,7 +21,7 @@ function evaluate(name: string) {
   let pos = 0;
   let neg = 0;
   const falseBehaviours = new Set<string>();
-  for (const f of parseConnLogForTest(readFileSync(log, 'utf8'))) {
+  await readFlowFile(log, { format: 'zeek-tsv' }, (f) => {
     const v = det.score(f);
     const y = malicious.get(f.uid);
     expect(y).toBeDefined();
@@ -35,7 +35,7 @@ function evaluate(name: string) {
         falseBehaviours.add(String(v.behaviour));
       }
     }
-  }
+  });
   const alerts = det.flush();
   return { tpr: pos ? tp / pos : null, fpr: neg ? fp / neg : 0, fp, alerts, falseBehaviours };
 }
@@ -43,8 +43,8 @@ function evaluate(name: string) {
 const present = sharedData('iot23/Malware-Capture-34-1.conn.log');
 
 describe.skipIf(!present)('FlowDetector on IoT-23', () => {
-  it('Mirai (34-1): catches C&C and DDoS; its only benign-labelled alerts are flood flows', () => {
-    const r = evaluate('Malware-Capture-34-1');
+  it('Mirai (34-1): catches C&C and DDoS; its only benign-labelled alerts are flood flows', async () => {
+    const r = await evaluate('Malware-Capture-34-1');
     expect(r.tpr).toBeGreaterThanOrEqual(0.9);
     // The benign-labelled alerts are a TCP SYN flood (thousands of SYNs per flow, no answer) of the same
     // shape as the flows labelled DDoS; a flow detector that misses it would miss the DDoS too.
@@ -57,15 +57,15 @@ describe.skipIf(!present)('FlowDetector on IoT-23', () => {
     expect(r.alerts.length).toBeLessThan(50);
   });
 
-  it('Hakai (8-1): catches the port-50 C&C beacon with no false alert', () => {
-    const r = evaluate('Malware-Capture-8-1');
+  it('Hakai (8-1): catches the port-50 C&C beacon with no false alert', async () => {
+    const r = await evaluate('Malware-Capture-8-1');
     expect(r.tpr).toBeGreaterThanOrEqual(0.9);
     expect(r.fpr).toBeLessThanOrEqual(0.005);
     expect(r.alerts.map((a) => a.behaviour)).toContain('cnc_beacon');
   });
 
-  it.each(['Honeypot-Capture-4-1', 'Honeypot-Capture-5-1'])('raises no alert on benign %s', (name) => {
-    const r = evaluate(name);
+  it.each(['Honeypot-Capture-4-1', 'Honeypot-Capture-5-1'])('raises no alert on benign %s', async (name) => {
+    const r = await evaluate(name);
     expect(r.fp).toBe(0);
     expect(r.alerts).toEqual([]);
   });

@@ -44,52 +44,6 @@ export const synOnly = (over: Partial<FlowRecord> & { ts: number }): FlowRecord 
     ...over,
   });
 
-/**
- * Reads a Zeek conn.log (TSV with #fields header) into FlowRecords. Test-only: the product reads files
- * through the telemetry module.
- */
-export function parseConnLogForTest(text: string): FlowRecord[] {
-  const out: FlowRecord[] = [];
-  let cols: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#fields')) cols = line.split('\t').slice(1);
-    if (!line || line[0] === '#') continue;
-    const f = line.split('\t');
-    const get = (name: string) => f[cols.indexOf(name)];
-    const num = (name: string) => {
-      const v = get(name);
-      return v === undefined || v === '-' || v === '' ? null : Number(v);
-    };
-    const str = (name: string) => {
-      const v = get(name);
-      return v === undefined || v === '-' ? null : v;
-    };
-    out.push({
-      ts: Number(get('ts')),
-      uid: get('uid'),
-      origHost: get('id.orig_h'),
-      origPort: Number(get('id.orig_p')),
-      respHost: get('id.resp_h'),
-      respPort: Number(get('id.resp_p')),
-      proto: get('proto'),
-      service: str('service'),
-      duration: num('duration'),
-      origBytes: num('orig_bytes'),
-      respBytes: num('resp_bytes'),
-      connState: str('conn_state'),
-      localOrig: null,
-      localResp: null,
-      missedBytes: num('missed_bytes'),
-      history: str('history'),
-      origPkts: num('orig_pkts'),
-      origIpBytes: num('orig_ip_bytes'),
-      respPkts: num('resp_pkts'),
-      respIpBytes: num('resp_ip_bytes'),
-    });
-  }
-  return out;
-}
-
 /** A TCP/UDP packet record for assembler tests. */
 export function makePacket(over: Partial<PacketRecord> & { time: number }): PacketRecord {
   return {

@@ -73,6 +73,17 @@ export function interpolate(
   return last[1];
 }
 
+/** 1234567 -> "1,234,567" for non-negative integers; toLocaleString is far slower in a rating loop. */
+export function groupThousands(n: number): string {
+  const digits = String(n);
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 /** "USD 5,000" or "USD 5,000.50": amounts as an underwriter writes them in a rule message. */
 export function formatAmount(amountMinor: number, currency: string, exponent: number): string {
   const sign = amountMinor < 0 ? '-' : '';
@@ -80,7 +91,7 @@ export function formatAmount(amountMinor: number, currency: string, exponent: nu
   const scale = 10 ** exponent;
   const major = Math.floor(abs / scale);
   const minor = abs % scale;
-  const majorText = major.toLocaleString('en-US');
+  const majorText = groupThousands(major);
   const minorText = minor === 0 ? '' : `.${String(minor).padStart(exponent, '0')}`;
   return `${currency} ${sign}${majorText}${minorText}`;
 }

@@ -193,6 +193,33 @@ describe('insuredLoss: limits inside the aggregate', () => {
     expect(adequacy({ amount: 21_716_666, currency: 'USD' }, tp.premium)).toBe(2);
   });
 
+  it('takes events in year order, keeping their order within a year', () => {
+    // The same four events as above with year 1 first: the same years and the same payments.
+    const r = insuredLoss(
+      sim(2, [
+        { year: 1, loss: { liability: 30_000 } },
+        { year: 0, loss: { incident_response: 60_000 } },
+        { year: 0, loss: { restoration: 60_000 } },
+        { year: 0, loss: { liability: 30_000 } },
+      ]),
+      terms(100_000),
+    );
+    expect(Array.from(r.annualInsured)).toEqual([10_000_000, 3_000_000]);
+    const by = (s: LossSection) => cents(r.bySection.find((x) => x.lossSection === s)!.insuredMean);
+    // Year 0's third event (liability) found the aggregate used up: liability is paid only in year 1.
+    expect(by('liability')).toBe(1_500_000);
+    expect(r.yearsAggregateExhausted).toBe(1);
+  });
+
+  it('refuses an event outside the simulated years', () => {
+    try {
+      insuredLoss(sim(2, [{ year: 2, loss: { liability: 1 } }]), terms(100_000));
+      expect.unreachable();
+    } catch (e) {
+      expect(isAppError(e) && e.details[0].path).toBe('events.year[0]');
+    }
+  });
+
   it('holds extortion to its annual sublimit, each-event limit and coinsurance', () => {
     // Extortion: coinsurance 10%, each-event limit 40,000, annual sublimit 50,000, no retention.
     // Year 0: 30,000 -> 27,000 (sublimit left 23,000); 30,000 -> 27,000 capped at 23,000 (4,000 over).

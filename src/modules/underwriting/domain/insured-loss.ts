@@ -82,6 +82,30 @@ function slots(terms: QuotedTerms): SectionSlot[] {
   });
 }
 
+/**
+ * Null when events are already in non-decreasing year order; else the event indices in year order,
+ * stable within a year. Years outside 0..years-1 are a malformed simulation.
+ */
+function yearOrder(year: Int32Array, count: number, years: number): Int32Array | null {
+  let sorted = true;
+  for (let e = 0; e < count; e++) {
+    const y = year[e];
+    if (y < 0 || y >= years) {
+      throw invalid(`event ${e} has year ${y} outside 0..${years - 1}`, [
+        { path: `events.year[${e}]`, message: 'out of range' },
+      ]);
+    }
+    if (e > 0 && y < year[e - 1]) sorted = false;
+  }
+  if (sorted) return null;
+  const start = new Int32Array(years + 1);
+  for (let e = 0; e < count; e++) start[year[e] + 1]++;
+  for (let y = 0; y < years; y++) start[y + 1] += start[y];
+  const order = new Int32Array(count);
+  for (let e = 0; e < count; e++) order[start[year[e]]++] = e;
+  return order;
+}
+
 export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredLossResult {
   if (sim.currency !== terms.currency) {
     throw invalid(`simulation is in ${sim.currency}; the terms are in ${terms.currency}`, [
@@ -96,10 +120,14 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
   const years = sim.years;
   const ev = sim.events;
 
-  // Per-year state, typed arrays: no allocation per event.
-  const aggLeft = new Float64Array(years).fill(terms.aggregateLimit.amount);
-  const subLeft = new Float64Array(years * S);
-  for (let y = 0; y < years; y++) for (let s = 0; s < S; s++) subLeft[y * S + s] = sec[s].sublimit;
+  // Events are visited year by year (in their given order within a year), so the per-year state is
+  // one aggregate and S sublimits, reset when the year changes. The simulator emits events in year
+  // order; anything else is put in that order first with a stable counting sort.
+  const order = yearOrder(ev.year, ev.count, years);
+  const subLeft = new Float64Array(S);
+  let aggLeft = 0;
+  let currentYear = -1;
+  let exhausted = 0;
   const annualInsured = new Float64Array(years);
   const gross = new Float64Array(S);
   const insuredBySection = new Float64Array(S);
@@ -112,12 +140,15 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
   let overSub = 0;
   let overAgg = 0;
 
-  for (let e = 0; e < ev.count; e++) {
+  for (let k = 0; k < ev.count; k++) {
+    const e = order === null ? k : order[k];
     const y = ev.year[e];
-    if (y < 0 || y >= years)
-      throw invalid(`event ${e} has year ${y} outside 0..${years - 1}`, [
-        { path: `events.year[${e}]`, message: 'out of range' },
-      ]);
+    if (y !== currentYear) {
+      if (currentYear >= 0 && aggLeft <= 0) exhausted++;
+      currentYear = y;
+      aggLeft = terms.aggregateLimit.amount;
+      for (let s = 0; s < S; s++) subLeft[s] = sec[s].sublimit;
+    }
     const hours = ev.outageHours[e];
     let retention = 0;
     for (let s = 0; s < S; s++) {
@@ -158,24 +189,22 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
         overEvent += c - slot.limit;
         c = slot.limit;
       }
-      const si = y * S + s;
-      if (c > subLeft[si]) {
-        overSub += c - subLeft[si];
-        c = subLeft[si];
+      if (c > subLeft[s]) {
+        overSub += c - subLeft[s];
+        c = subLeft[s];
       }
-      if (c > aggLeft[y]) {
-        overAgg += c - aggLeft[y];
-        c = aggLeft[y];
+      if (c > aggLeft) {
+        overAgg += c - aggLeft;
+        c = aggLeft;
       }
-      subLeft[si] -= c;
-      aggLeft[y] -= c;
+      subLeft[s] -= c;
+      aggLeft -= c;
       insuredBySection[s] += c;
       annualInsured[y] += c;
     }
   }
+  if (currentYear >= 0 && aggLeft <= 0) exhausted++;
 
-  let exhausted = 0;
-  for (let y = 0; y < years; y++) if (aggLeft[y] <= 0) exhausted++;
   const cur = sim.currency;
   // Round once: each mean becomes money here and nowhere earlier.
   const mean = (minorTotal: number): Money => fromMajor(minorTotal / years / scale, cur);

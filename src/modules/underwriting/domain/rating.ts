@@ -5,7 +5,15 @@
  */
 import type { AppError } from '../../../core/errors';
 import { type Money, minorUnitExponent } from '../../../core/money';
-import { applyFactor, formatAmount, formatFactor, interpolate, mulDivRound, toFactor4 } from './arith';
+import {
+  applyFactor,
+  formatAmount,
+  formatFactor,
+  groupThousands,
+  interpolate,
+  mulDivRound,
+  toFactor4,
+} from './arith';
 import { productById } from './catalogue';
 import type { RateFiling, RateTable } from './filing';
 import type { Product } from './product';
@@ -304,7 +312,7 @@ function worksheetFor(
     {
       clause: filing.recordsHeld.clause,
       name: 'Records held factor',
-      derivation: `${records.toLocaleString('en-US')} records; ${describeTable(filing.recordsHeld, records, (x) => x.toLocaleString('en-US'))}`,
+      derivation: `${groupThousands(records)} records; ${describeTable(filing.recordsHeld, records, groupThousands)}`,
       source: 'submission',
       inputs: ['organisation.recordsHeld', filing.recordsHeld.clause],
     },

@@ -305,7 +305,7 @@ function judgeNamed(
   named: IndexedEntry[],
 ): VulnerabilityFinding | null {
   const verdicts: EntryVerdict[] = named.map((e) => judgeEntry(e, dev));
-  {
+  if (verdicts.length > 0) {
     const by = (k: Verdict) => verdicts.filter((v) => v.verdict === k);
     const affected = by('affected');
     const unaffected = by('unaffected');

@@ -7,9 +7,13 @@ import {
   ensureWebBuilt,
   launchBrowser,
   screenshot,
+  visibleText,
 } from '../support/browser';
 import { PASSWORD } from '../support/harness';
 import { type E2EServer, startServer } from './server';
+
+/** Wait for the page to reach a state; generous, because CI machines and this one can be slow. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 100 });
 
 const skip = browserUnavailable();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -32,6 +36,7 @@ describe.skipIf(!!skip)('dashboard: an insurer acting on an insured organisation
   let acmeName: string;
   let clinicName: string;
 
+  // Opening PGlite and hashing the seeded passwords takes long on a loaded machine.
   beforeAll(async () => {
     await ensureWebBuilt();
     server = await startServer();
@@ -40,7 +45,7 @@ describe.skipIf(!!skip)('dashboard: an insurer acting on an insured organisation
     clinicName = (await orgs.organisation(server.world.orgs.clinic)).name;
     browser = await launchBrowser();
     page = browser.page;
-  });
+  }, 300_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -62,10 +67,8 @@ describe.skipIf(!!skip)('dashboard: an insurer acting on an insured organisation
   it('switches to the insured organisation and sees its devices read-only', async () => {
     await page.selectOption('[data-testid=org-switcher]', server.world.orgs.acme);
     await readOnly(page).waitFor();
-    expect(await readOnly(page).innerText()).toBe('read-only (insurer access)');
-    await expect
-      .poll(async () => (await rowNames(page)).sort())
-      .toEqual([...server.acmeDevices.keys()].sort());
+    expect(await visibleText(readOnly(page))).toBe('read-only (insurer access)');
+    await poll(async () => (await rowNames(page)).sort()).toEqual([...server.acmeDevices.keys()].sort());
     const names = await rowNames(page);
     for (const n of server.clinicDeviceNames) expect(names).not.toContain(n);
     await screenshot(page, 'e2e-insurer-acting-on-insured');
@@ -73,7 +76,7 @@ describe.skipIf(!!skip)('dashboard: an insurer acting on an insured organisation
     // The choice survives a reload (kept in localStorage, sent as x-org-id).
     await page.reload();
     await readOnly(page).waitFor();
-    await expect.poll(() => rowNames(page).then((n) => n.length)).toBe(server.acmeDevices.size);
+    await poll(() => rowNames(page).then((n) => n.length)).toBe(server.acmeDevices.size);
     expect(await page.locator('[data-testid=org-switcher]').inputValue()).toBe(server.world.orgs.acme);
   });
 
@@ -86,7 +89,7 @@ describe.skipIf(!!skip)('dashboard: an insurer acting on an insured organisation
 
     await page.goto(`${server.base}/inventory/import`);
     await readOnly(page).waitFor();
-    expect(await page.locator('.alert-warn').innerText()).toContain('read-only');
+    expect(await visibleText(page.locator('.alert-warn'))).toContain('read-only');
     expect(await page.locator('[data-testid=import-file]').count()).toBe(0);
   });
 
@@ -113,11 +116,9 @@ describe.skipIf(!!skip)('dashboard: an insurer acting on an insured organisation
     await page.click('button:has-text("Sign out")');
     await page.locator('input[name=email]').waitFor();
     await signIn(page, server.base, server.world.users['clinic-analyst'].email);
-    await expect
-      .poll(async () => (await rowNames(page)).sort())
-      .toEqual([...server.clinicDeviceNames].sort());
+    await poll(async () => (await rowNames(page)).sort()).toEqual([...server.clinicDeviceNames].sort());
     expect(await page.locator('[data-testid=org-switcher]').count()).toBe(0);
-    expect(await page.locator('.topbar').innerText()).toContain(clinicName);
+    expect(await visibleText(page.locator('.topbar'))).toContain(clinicName);
     await screenshot(page, 'e2e-insured-clinic');
   });
 });

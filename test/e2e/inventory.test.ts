@@ -6,9 +6,13 @@ import {
   ensureWebBuilt,
   launchBrowser,
   screenshot,
+  visibleText,
 } from '../support/browser';
 import { PASSWORD } from '../support/harness';
 import { type E2EServer, startServer } from './server';
+
+/** Wait for the page to reach a state; generous, because CI machines and this one can be slow. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 100 });
 
 const skip = browserUnavailable();
 if (skip) console.warn(`skipping browser tests: ${skip}`);
@@ -16,7 +20,7 @@ if (skip) console.warn(`skipping browser tests: ${skip}`);
 const rows = (page: Page) => page.locator('[data-testid=device-row]');
 const rowNames = (page: Page) => page.locator('[data-testid=device-row] td:first-child a').allInnerTexts();
 const total = async (page: Page) =>
-  Number((await page.locator('[data-testid=device-total]').innerText()).replace(/\D/g, ''));
+  Number((await visibleText(page.locator('[data-testid=device-total]'))).replace(/\D/g, ''));
 
 async function signInAs(page: Page, base: string, email: string, password = PASSWORD) {
   await page.goto(`${base}/inventory`);
@@ -30,12 +34,13 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
   let browser: BrowserSession;
   let page: Page;
 
+  // Opening PGlite and hashing the seeded passwords takes long on a loaded machine.
   beforeAll(async () => {
     await ensureWebBuilt();
     server = await startServer();
     browser = await launchBrowser();
     page = browser.page;
-  });
+  }, 300_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -44,16 +49,14 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
   it('refuses a wrong password with the API message, and rate-limits repeated failures', async () => {
     await signInAs(page, server.base, server.world.users['acme-viewer'].email, 'not the password');
     const error = page.locator('[data-testid=signin-error]');
-    await expect.poll(() => error.innerText()).toBe('e-mail or password is wrong');
+    await poll(() => visibleText(error)).toBe('e-mail or password is wrong');
     await screenshot(page, 'e2e-signin-wrong-password');
     // The server allows 5 failures per e-mail in its window; the 6th is refused before checking.
     for (let i = 0; i < 5; i++) {
       await page.click('button[type=submit]');
       await page.locator('button[type=submit]:not([disabled])').waitFor();
     }
-    await expect
-      .poll(() => error.innerText())
-      .toMatch(/too many failed sign-in attempts; try again in \d+ s/);
+    await poll(() => visibleText(error)).toMatch(/too many failed sign-in attempts; try again in \d+ s/);
     await screenshot(page, 'e2e-signin-rate-limited');
   });
 
@@ -64,51 +67,68 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
     await page.click('button[type=submit]');
     await page.locator('h1', { hasText: 'Devices' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/inventory');
-    await expect.poll(() => rows(page).count()).toBe(server.acmeDevices.size);
+    await poll(() => rows(page).count()).toBe(server.acmeDevices.size);
     expect(await total(page)).toBe(server.acmeDevices.size);
     // Only pages that exist are in the navigation; an admin may import.
     expect(await page.locator('nav .nav-item').allInnerTexts()).toEqual(['Devices', 'Import']);
+    // Fleet counts come from the server, whatever the list shows; one bar per site with devices.
+    const tiles = page.locator('[data-testid=fleet-summary] button.tile');
+    await poll(() => tiles.allInnerTexts()).toEqual([
+      `DEVICES\n${server.acmeDevices.size}`,
+      'INTERNET-EXPOSED\n2',
+      'CRITICAL\n1',
+      'QUARANTINED\n0',
+    ]);
+    expect(await page.locator('[data-testid=site-chart] .recharts-bar-rectangle').count()).toBe(1);
+    expect(await visibleText(page.locator('[data-testid=site-chart]'))).toContain('Plant A');
     await screenshot(page, 'e2e-inventory');
   });
 
   it('filters by kind, by free text and by exposure, and sorts by criticality', async () => {
     await page.selectOption('[data-testid=filter-kind]', 'camera');
-    await expect.poll(() => rowNames(page)).toEqual(['lobby-cam-01', 'lobby-cam-02', 'yard-cam-03']);
+    await poll(() => rowNames(page)).toEqual(['lobby-cam-01', 'lobby-cam-02', 'yard-cam-03']);
     expect(new URL(page.url()).searchParams.get('kind')).toBe('camera');
 
     await page.fill('[data-testid=filter-q]', 'axis');
-    await expect.poll(() => rowNames(page)).toEqual(['yard-cam-03']);
+    await poll(() => rowNames(page)).toEqual(['yard-cam-03']);
     await screenshot(page, 'e2e-inventory-filtered');
 
     // Free text covers IP addresses too, across kinds once the kind filter is cleared.
     await page.selectOption('[data-testid=filter-kind]', '');
     await page.fill('[data-testid=filter-q]', '10.20.0.');
-    await expect
-      .poll(async () => (await rowNames(page)).sort())
-      .toEqual(['line-hmi', 'paint-shop-plc', 'press-line-plc']);
+    await poll(async () => (await rowNames(page)).sort()).toEqual([
+      'line-hmi',
+      'paint-shop-plc',
+      'press-line-plc',
+    ]);
 
     await page.fill('[data-testid=filter-q]', '');
     await page.selectOption('[data-testid=filter-exposed]', 'true');
-    await expect.poll(async () => (await rowNames(page)).sort()).toEqual(['edge-router', 'lobby-cam-01']);
+    await poll(async () => (await rowNames(page)).sort()).toEqual(['edge-router', 'lobby-cam-01']);
 
     await page.click('button:has-text("Clear filters")');
-    await expect.poll(() => rows(page).count()).toBe(server.acmeDevices.size);
+    await poll(() => rows(page).count()).toBe(server.acmeDevices.size);
+    await page.click('[data-testid=fleet-summary] button:has-text("Critical")');
+    await poll(() => rowNames(page)).toEqual(['press-line-plc']);
+    expect(new URL(page.url()).searchParams.get('criticality')).toBe('critical');
+    await page.click('button:has-text("Clear filters")');
+    await poll(() => rows(page).count()).toBe(server.acmeDevices.size);
     await page.click('th button:has-text("Criticality")');
-    await expect.poll(async () => (await rowNames(page))[0]).toBe('press-line-plc');
-    await expect.poll(async () => (await rowNames(page)).at(-1)).toBe('lobby-cam-02');
+    await poll(async () => (await rowNames(page))[0]).toBe('press-line-plc');
+    await poll(async () => (await rowNames(page)).at(-1)).toBe('lobby-cam-02');
   });
 
   it('pages through the list with limit and offset', async () => {
     await page.goto(`${server.base}/inventory?limit=3&sort=name`);
-    await expect.poll(() => rows(page).count()).toBe(3);
+    await poll(() => rows(page).count()).toBe(3);
     const first = await rowNames(page);
-    await expect
-      .poll(() => page.locator('[data-testid=pager-range]').innerText())
-      .toBe(`1–3 of ${server.acmeDevices.size}`);
+    await poll(() => visibleText(page.locator('[data-testid=pager-range]'))).toBe(
+      `1–3 of ${server.acmeDevices.size}`,
+    );
     await page.click('[data-testid=next-page]');
-    await expect
-      .poll(() => page.locator('[data-testid=pager-range]').innerText())
-      .toBe(`4–6 of ${server.acmeDevices.size}`);
+    await poll(() => visibleText(page.locator('[data-testid=pager-range]'))).toBe(
+      `4–6 of ${server.acmeDevices.size}`,
+    );
     const second = await rowNames(page);
     expect(second).toHaveLength(3);
     expect(second.filter((n) => first.includes(n))).toEqual([]);
@@ -141,24 +161,24 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
     expect(await page.locator('[data-testid=open-services] tbody tr').count()).toBe(2);
     // The firmware reported over telemetry is in the history with where it came from.
     const history = page.locator('[data-testid=device-history] tbody tr');
-    await expect.poll(() => history.count()).toBe(1);
-    expect(await history.first().innerText()).toMatch(/firmware version\s+4\.4\.0\s+4\.5\.2\s+mqtt:gw-1/);
+    await poll(() => history.count()).toBe(1);
+    expect(await visibleText(history.first())).toMatch(/firmware version\s+4\.4\.0\s+4\.5\.2\s+mqtt:gw-1/);
     await screenshot(page, 'e2e-device');
 
     await page.selectOption('[data-testid=status-select]', 'quarantined');
     await page.click('[data-testid=status-save]');
-    await expect.poll(() => page.locator('.page-header .badges').innerText()).toContain('quarantined');
-    await expect.poll(() => history.first().innerText()).toMatch(/status\s+active\s+quarantined/);
+    await poll(() => visibleText(page.locator('.page-header .badges'))).toContain('quarantined');
+    await poll(() => visibleText(history.first())).toMatch(/status\s+active\s+quarantined/);
     // Changing the status must change nothing else: one new history row, the other facts kept.
     await screenshot(page, 'e2e-device-quarantined');
     expect(await history.allInnerTexts(), 'a status change recorded changes to other fields').toHaveLength(2);
     expect(await page.locator('[data-testid=open-services] tbody tr').count()).toBe(2);
-    expect(await page.locator('dl.facts').first().innerText()).toContain('10.20.0.5');
+    expect(await visibleText(page.locator('dl.facts').first())).toContain('10.20.0.5');
   });
 
   it('refuses a CSV with one bad row, naming its line and field, and imports nothing', async () => {
     await page.goto(`${server.base}/inventory`);
-    await expect.poll(() => total(page)).toBe(server.acmeDevices.size);
+    await poll(() => total(page)).toBe(server.acmeDevices.size);
     const before = await total(page);
 
     await page.click('nav a:has-text("Import")');
@@ -176,15 +196,15 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
     });
     await page.click('[data-testid=import-submit]');
     const details = page.locator('[data-testid=error-details] tbody tr');
-    await expect.poll(() => details.count()).toBe(2);
+    await poll(() => details.count()).toBe(2);
     const cells = async (i: number) => details.nth(i).locator('td').allInnerTexts();
     expect((await cells(0)).slice(0, 2)).toEqual(['3', 'kind']);
     expect((await cells(1)).slice(0, 2)).toEqual(['4', 'ipAddresses.0']);
-    expect(await page.locator('.alert-error').first().innerText()).toContain('nothing was imported');
+    expect(await visibleText(page.locator('.alert-error').first())).toContain('nothing was imported');
     await screenshot(page, 'e2e-import-error');
 
     await page.click('nav a:has-text("Devices")');
-    await expect.poll(() => rows(page).count()).toBe(before);
+    await poll(() => rows(page).count()).toBe(before);
     expect(await total(page)).toBe(before);
     const sites = await page.locator('[data-testid=filter-site] option').allInnerTexts();
     expect(sites.some((s) => s.startsWith('Plant B'))).toBe(false);
@@ -206,17 +226,17 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
     });
     await page.click('[data-testid=import-submit]');
     const result = page.locator('[data-testid=import-result]');
-    await expect.poll(() => result.innerText()).toContain('Imported 3 devices from good.csv');
-    expect(await result.innerText()).toContain('1 new site: Plant B.');
+    await poll(() => visibleText(result)).toContain('Imported 3 devices from good.csv');
+    expect(await visibleText(result)).toContain('1 new site: Plant B.');
     await screenshot(page, 'e2e-import-ok');
 
     await page.click('nav a:has-text("Devices")');
-    await expect.poll(() => total(page)).toBe(before + 3);
+    await poll(() => total(page)).toBe(before + 3);
     const siteId = await page
       .locator('[data-testid=filter-site] option', { hasText: 'Plant B' })
       .getAttribute('value');
     await page.selectOption('[data-testid=filter-site]', siteId!);
-    await expect.poll(async () => (await rowNames(page)).sort()).toEqual(['dock-cam-01', 'dock-nvr']);
+    await poll(async () => (await rowNames(page)).sort()).toEqual(['dock-cam-01', 'dock-nvr']);
   });
 
   it('exports the inventory as CSV', async () => {

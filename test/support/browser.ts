@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WEB_DIST = join(repo, 'web', 'dist');
@@ -143,4 +143,10 @@ export async function ensureWebBuilt(): Promise<void> {
   }
   if (!existsSync(join(WEB_DIST, 'index.html')))
     throw new Error(`npm run build:web finished but ${WEB_DIST}/index.html is missing`);
+}
+
+/** The text as rendered (table cells tab-separated, hidden text left out), unlike textContent. */
+export function visibleText(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node; innerText is meant
+  return locator.innerText();
 }

@@ -251,6 +251,7 @@ function StatusEditor({ device, onSaved }: { device: Device; onSaved: () => void
 
 const show = (v: unknown): string => {
   if (v === null || v === undefined) return '—';
+  if (Array.isArray(v) && v.length === 0) return 'none';
   if (Array.isArray(v))
     return v
       .map((x) =>

@@ -11,6 +11,7 @@ import {
 } from '../api';
 import { CredentialBadge, CriticalityBadge, ExposureBadge, label, StatusBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FleetSummary } from '../components/FleetSummary';
 import { formatCount, formatTime } from '../format';
 import { Link, useSearchState } from '../router';
 import type { PageProps } from '../routes';
@@ -130,6 +131,22 @@ export function InventoryPage(_: PageProps) {
         </div>
       </div>
       {exportError && <ErrorPanel error={exportError} title="Export failed" />}
+
+      <FleetSummary
+        sites={sites.data?.items}
+        onFilter={(f) => {
+          setText('');
+          setSearch({
+            kind: undefined,
+            siteId: undefined,
+            q: undefined,
+            offset: undefined,
+            exposed: f.exposed,
+            criticality: f.criticality,
+            status: f.status,
+          });
+        }}
+      />
 
       <search className="filters">
         <input
@@ -256,7 +273,7 @@ export function InventoryPage(_: PageProps) {
           <tbody>
             {page?.items.map((d) => (
               <tr key={d.id} data-testid="device-row">
-                <td>
+                <td className="nowrap">
                   <Link to={`/inventory/devices/${d.id}`} className="strong">
                     {d.name}
                   </Link>

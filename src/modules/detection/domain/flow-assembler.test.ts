@@ -163,6 +163,52 @@ describe('FlowAssembler (Zeek conn.log semantics)', () => {
     expect(flows.find((f) => f.respPort === 123)).toMatchObject({ connState: 'S0', history: 'D' });
   });
 
+  it('ICMP echo request and reply are one icmp connection (orig_p = type, resp_p = code); ARP is none', () => {
+    const icmp = (time: number, src: string, dst: string, icmpType: number) =>
+      makePacket({
+        time,
+        protocol: 1,
+        srcIp: src,
+        dstIp: dst,
+        srcPort: -1,
+        dstPort: -1,
+        icmpType,
+        icmpCode: 0,
+        payloadLength: 56,
+      });
+    const arp = makePacket({ time: T0, ipVersion: 0, protocol: 0, arpOp: 1, srcIp: '', dstIp: '' });
+    const flows = assembleFlows([
+      arp,
+      icmp(T0, '192.168.1.50', '8.8.8.8', 8),
+      icmp(T0 + 0.02, '8.8.8.8', '192.168.1.50', 0),
+    ]);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({
+      proto: 'icmp',
+      origPort: 8,
+      respPort: 0,
+      origPkts: 1,
+      respPkts: 1,
+      connState: 'OTH',
+    });
+  });
+
+  it('handles IPv6 endpoints like IPv4 ones', () => {
+    const [f] = assembleFlows(
+      tcpConversation(['fd00::5', 51000], ['2001:db8::80', 443], T0, [
+        [true, SYN, 0],
+        [false, SYN | ACK, 0],
+        [true, ACK, 0],
+      ]).map((p) => ({ ...p, ipVersion: 6 as const })),
+    );
+    expect(f).toMatchObject({
+      origHost: 'fd00::5',
+      respHost: '2001:db8::80',
+      connState: 'S1',
+      history: 'ShA',
+    });
+  });
+
   it('splits a connection on inactivity (udp 1 min) and emits ended flows while the stream runs', () => {
     const out: FlowRecord[] = [];
     const a = new FlowAssembler((f) => out.push(f));

@@ -288,7 +288,9 @@ describe('FlowDetector', () => {
       Array.from({ length: 1500 }, (_, i) =>
         synOnly({ ts: start + i * 0.002, respHost: '123.59.209.185', respPort: 80 }),
       );
-    run(det, [...burst(T0), ...burst(T0 + 5000)]);
+    for (const f of [...burst(T0), ...burst(T0 + 5000)]) det.score(f);
+    expect(only(seen, 'flood')).toHaveLength(1); // the second window is still open
+    det.closeIdle(T0 + 5000 + 3 + 301);
     const floods = only(seen, 'flood');
     expect(floods).toHaveLength(2);
     expect(floods[0].lastSeen).toBeLessThan(floods[1].firstSeen);

@@ -97,6 +97,21 @@ describe('ContextModel', () => {
     ).toBe(0);
   });
 
+  it('does not treat a subnet broadcast as a new conversation', () => {
+    const c = trainedOnPolling();
+    const netbios = packet({
+      time: 500,
+      protocol: 17,
+      srcMac: MASTER.mac,
+      dstMac: 'ff:ff:ff:ff:ff:ff',
+      srcIp: MASTER.ip,
+      dstIp: '192.168.1.255',
+      srcPort: 138,
+      dstPort: 138,
+    });
+    expect(c.check(netbios)).toBe(0);
+  });
+
   it('knows local address ranges', () => {
     for (const ip of [
       '10.1.2.3',

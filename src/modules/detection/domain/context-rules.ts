@@ -13,9 +13,9 @@ import type { ByteReader, ByteWriter } from './snapshot';
 export const CONTEXT = {
   /** A source MAC (or local source IP) never seen in training. */
   newTalker: 1,
-  /** A local conversation (unordered IP pair) never seen in training. */
+  /** A local conversation (unordered IP pair, broadcasts left out) never seen in training. */
   newPair: 2,
-  /** An industrial function code (Modbus) never seen on this directed pair. */
+  /** An industrial function code (Modbus) never seen on this pair. */
   newFunction: 4,
   /** An ARP packet binding an IP to a different MAC than before. */
   arpRebind: 8,
@@ -38,6 +38,14 @@ export function isLocalAddress(ip: string): boolean {
   const lower = ip.charCodeAt(0) === 0x66 ? ip.slice(0, 4) : '';
   // IPv6 ULA fc00::/7 and link-local fe80::/10.
   return lower.startsWith('fc') || lower.startsWith('fd') || /^fe[89ab]/.test(lower);
+}
+
+/**
+ * A subnet broadcast, guessed without the netmask: the all-ones host part of any /8../24 network ends in
+ * .255. Broadcasts (NetBIOS, DHCP, discovery) are announcements to everyone, not conversations.
+ */
+export function isBroadcast(ip: string): boolean {
+  return ip.endsWith('.255');
 }
 
 interface Baseline {
@@ -92,12 +100,16 @@ export class ContextModel {
     if (p.ipVersion === 0) return '';
     const a = p.srcIp;
     const b = p.dstIp;
-    if (!isLocalAddress(a) || !isLocalAddress(b)) return '';
+    if (!isLocalAddress(a) || !isLocalAddress(b) || isBroadcast(a) || isBroadcast(b)) return '';
     return a < b ? `${a}|${b}` : `${b}|${a}`;
   }
 
+  /** Function code on the unordered pair: a request and its response are one fact. */
   private functionKey(p: PacketRecord): string {
-    return p.appFunction >= 0 ? `${p.srcIp}>${p.dstIp}#${p.appFunction}` : '';
+    if (p.appFunction < 0) return '';
+    return p.srcIp < p.dstIp
+      ? `${p.srcIp}|${p.dstIp}#${p.appFunction}`
+      : `${p.dstIp}|${p.srcIp}#${p.appFunction}`;
   }
 
   /** TCP SYN without ACK between local hosts: the destination port is a service being opened. */

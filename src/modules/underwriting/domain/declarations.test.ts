@@ -31,6 +31,7 @@ describe('declarations page', () => {
     expect(html).toContain('Corner &lt;Shops&gt; &amp; Co');
     expect(html).not.toContain('<Shops>');
     expect(html).toContain('more &lt;cameras&gt;');
+    expect(html).toContain('2025-11-03: till &lt;camera&gt; firmware wiped by a botnet');
   });
 
   it('shows what a policyholder expects', () => {

@@ -73,6 +73,9 @@ export function renderDeclarations(policy: Policy, product: Product, issuedAt: D
   const cancellation = policy.cancellation
     ? `<h2>Cancellation</h2><p>Cancelled from ${e(policy.cancellation.effectiveDate)} (${e(policy.cancellation.reason)}); return premium ${money(policy.cancellation.returnPremium)}.</p>`
     : '';
+  const prior = policy.priorKnownIncidents.length
+    ? `<h2>Prior known incidents (excluded)</h2><ul>${policy.priorKnownIncidents.map((x) => `<li>${e(x.date)}: ${e(x.description)}</li>`).join('\n')}</ul>`
+    : '';
   const exclusionNames = [...usedExclusions].filter((id) => exclusionsById.has(id));
   return `<!DOCTYPE html>
 <html lang="en">
@@ -124,6 +127,7 @@ ${fines}
 <ul>
 ${exclusions}
 </ul>
+${prior}
 ${endorsements}
 ${cancellation}
 </body>

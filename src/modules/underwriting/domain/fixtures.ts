@@ -90,5 +90,6 @@ export function retailerSubmission(): SubmissionInput {
       safetyCritical: 0,
       kevOnExposed: 0,
     },
+    priorKnownIncidents: [{ date: '2025-11-03', description: 'till <camera> firmware wiped by a botnet' }],
   };
 }

@@ -56,6 +56,8 @@ export interface Policy {
   premiumCharged: Money;
   endorsements: Endorsement[];
   cancellation: Cancellation | null;
+  /** Incidents the insured declared as known before inception: excluded (EXC-PRIOR). */
+  priorKnownIncidents: { date: string; description: string }[];
   boundAt: string;
   boundBy: string;
   history: TransitionRecord[];
@@ -163,6 +165,7 @@ export function bindQuote(quote: Quote, options: BindOptions): { quote: Quote; p
     premiumCharged: quote.premium,
     endorsements: [],
     cancellation: null,
+    priorKnownIncidents: quote.priorKnownIncidents,
     boundAt: now.toISOString(),
     boundBy: options.boundBy,
     history: [

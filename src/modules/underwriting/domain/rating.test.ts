@@ -156,3 +156,55 @@ describe('interpolation between table points', () => {
     expect(increasedLimitFactor(filing, 5_000_000)).toBe(0.11); // 0.55 x 50k/250k
   });
 });
+
+describe('money is never a float', () => {
+  // A seeded walk over the filing's space: every amount on every line is an integer of cents and every
+  // factor has at most 4 decimals; premium never falls as the risk score rises.
+  let state = 20_260_101;
+  const next = () => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+  const industries = filing.industries.map((i) => i.industry);
+
+  it('holds over 300 generated submissions', () => {
+    let rated = 0;
+    for (let i = 0; i < 300; i++) {
+      const input = manufacturerSubmission();
+      const revenue = Math.floor(next() * 25_000_000_000);
+      input.organisation.annualRevenue = { amount: revenue, currency: 'USD' };
+      input.organisation.industry = pick(industries);
+      input.organisation.recordsHeld = Math.floor(next() * 5_000_000);
+      input.organisation.hourlyDowntimeCost = { amount: Math.floor(next() * 10_000_000), currency: 'USD' };
+      input.requestedTerms.aggregateLimit = {
+        amount: 25_000_000 + Math.floor(next() * 975_000_000),
+        currency: 'USD',
+      };
+      input.requestedTerms.retention = {
+        amount: 2_500_000 + Math.floor(next() * 22_500_000),
+        currency: 'USD',
+      };
+      input.requestedTerms.waitingPeriodHours = 12 + Math.floor(next() * 60);
+      input.assessment.riskScore = Math.round(next() * 10_000) / 100;
+      const r = rate(parseSubmission(input), filing);
+      expect(r.errors).toEqual([]);
+      rated++;
+      for (const l of r.worksheet) {
+        expect(Number.isSafeInteger(l.premiumAfter.amount)).toBe(true);
+        if (l.factor !== null) expect(Number.isInteger(Math.round(l.factor * 10_000 * 1e6) / 1e6)).toBe(true);
+      }
+      expect(Number.isSafeInteger(r.premium!.amount)).toBe(true);
+      expect(r.premium!.amount).toBeGreaterThanOrEqual(filing.minimumPremium.amountMinor);
+      input.assessment.riskScore = Math.min(100, input.assessment.riskScore + 5);
+      expect(rate(parseSubmission(input), filing).premium!.amount).toBeGreaterThanOrEqual(r.premium!.amount);
+    }
+    expect(rated).toBe(300);
+  });
+
+  it('refuses a submission with a fractional amount of cents', () => {
+    const input = manufacturerSubmission();
+    input.requestedTerms.retention = { amount: 1_000_000.5, currency: 'USD' };
+    expect(() => parseSubmission(input)).toThrow(/requestedTerms\.retention\.amount/);
+  });
+});

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../../test/support/shared-data';
 import { isAppError } from '../../core/errors';
-import { buildFrame, type PcapPacket, writePcap } from '../telemetry';
+import { buildFrame, type FlowRecord, type PcapPacket, readPacketFile, writePcap } from '../telemetry';
 import { detectFlowFile, flowScoreRow } from './detect-flows';
+import { FlowAssembler } from './domain/flow-assembler';
 
 const T0 = 1_700_000_000;
 const SYN = 0x02;
@@ -111,5 +112,27 @@ describe.skipIf(!mirai || !echo)('detectFlowFile on IoT-23 conn.log', () => {
     expect(s.alertsByTechnique.T1499).toBeGreaterThan(0);
     expect(s.alerts.length).toBe(Object.values(s.alertsByTechnique).reduce((a, b) => a + b, 0));
     expect(s.flowsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+const ics = sharedData('pcap/lemay_send_a_fake_command_modbus_6RTU.pcap');
+
+describe.skipIf(!ics)('flows from a real ICS capture (Modbus/TCP polling)', () => {
+  it('assembles the HMI polls as complete Modbus connections and raises no flow alert', async () => {
+    const flows: FlowRecord[] = [];
+    const asm = new FlowAssembler((f) => flows.push(f));
+    const read = await readPacketFile(ics!, { format: 'pcap' }, (p) => asm.push(p));
+    asm.flush();
+    const polls = flows.filter((f) => f.respPort === 502);
+    expect(polls.length).toBeGreaterThan(1000);
+    const complete = polls.filter((f) => f.connState === 'SF' && f.history?.startsWith('ShAD'));
+    expect(complete.length / polls.length).toBeGreaterThan(0.99);
+    expect(polls.every((f) => f.service === 'modbus')).toBe(true);
+    const packetsInFlows = flows.reduce((n, f) => n + (f.origPkts ?? 0) + (f.respPkts ?? 0), 0);
+    expect(packetsInFlows).toBeLessThanOrEqual(read.packets);
+
+    const s = await detectFlowFile({ path: ics! });
+    expect(s.records).toBe(flows.length);
+    expect(s.alerts).toEqual([]);
   });
 });

@@ -139,7 +139,7 @@ export function DevicePage({ params }: PageProps) {
         {d.openServices.length === 0 ? (
           <div className="muted">None recorded.</div>
         ) : (
-          <table className="table" data-testid="open-services">
+          <table className="table table-auto" data-testid="open-services">
             <thead>
               <tr>
                 <th className="num">Port</th>

@@ -26,6 +26,8 @@ export function ImportPage(_: PageProps) {
   const [error, setError] = useState<ApiError | null>(null);
   const [result, setResult] = useState<(ImportResult & { file: string }) | null>(null);
   const [dragging, setDragging] = useState(false);
+  // Remounting the input clears it, so an imported file is not sent twice by a second click.
+  const [inputKey, setInputKey] = useState(0);
 
   const choose = (f: File | null | undefined) => {
     setFile(f ?? null);
@@ -46,6 +48,8 @@ export function ImportPage(_: PageProps) {
     try {
       const r = await api.importDevices(file, type);
       setResult({ ...r, file: file.name });
+      setFile(null);
+      setInputKey((k) => k + 1);
     } catch (e) {
       setError(e instanceof ApiError ? e : new ApiError(0, 'internal', String(e)));
     } finally {
@@ -101,6 +105,7 @@ export function ImportPage(_: PageProps) {
           onDrop={onDrop}
         >
           <input
+            key={inputKey}
             className="visually-hidden"
             type="file"
             accept=".csv,.json,text/csv,application/json"

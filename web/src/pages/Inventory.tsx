@@ -286,7 +286,7 @@ export function InventoryPage(_: PageProps) {
                 </td>
                 <td>{label(d.kind)}</td>
                 <td>
-                  {d.vendor} <span className="muted">{d.product}</span>
+                  {d.vendor} <span className="muted nowrap">{d.product}</span>
                 </td>
                 <td className="mono">{d.firmwareVersion ?? '—'}</td>
                 <td className="nowrap">{d.siteId ? (siteName.get(d.siteId) ?? '…') : '—'}</td>

@@ -16,23 +16,19 @@ export { annualLossBySection, lognormalParameters, magnitudeMean, simulate } fro
 export type { LossSection, LossSummary, SimulatedEvents, SimulationResult } from './domain/fair-types';
 export { LOSS_SECTIONS, SECTION_COUNT } from './domain/fair-types';
 export { summariseLosses } from './domain/loss-summary';
+export type { OrganisationFactor, OrganisationRiskScore } from './domain/organisation-score';
+export { aggregateScores, ORGANISATION_AGGREGATION, scoreOrganisation } from './domain/organisation-score';
 export type { ActionKind, Recommendation } from './domain/recommendations';
 export { recommendations } from './domain/recommendations';
-export type {
-  DeviceRiskScore,
-  FactorGroup,
-  OrganisationFactor,
-  OrganisationRiskScore,
-  RiskFactor,
-} from './domain/risk-score';
+export type { DeviceRiskScore, FactorGroup, RiskFactor } from './domain/risk-score';
 export {
-  aggregateScores,
   CONTROL_MULTIPLIERS,
   IMPACT_POINTS,
   LIKELIHOOD_WEIGHTS,
-  ORGANISATION_AGGREGATION,
+  QUARANTINE_MULTIPLIER,
+  RISKY_PORTS,
+  riskyServices,
   scoreDevice,
-  scoreOrganisation,
 } from './domain/risk-score';
 export type { ScenarioId, ScenarioVulnerability } from './domain/scenario-vulnerability';
 export { SCENARIO_IDS, SCENARIO_VULNERABILITY, scenarioVulnerability } from './domain/scenario-vulnerability';

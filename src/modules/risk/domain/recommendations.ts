@@ -7,7 +7,8 @@ import {
   effectiveControls,
   type OrganisationAssessment,
 } from './assessment';
-import { aggregateScores, riskyServices, scoreDevice } from './risk-score';
+import { aggregateScores } from './organisation-score';
+import { riskyServices, scoreDevice } from './risk-score';
 
 export type ActionKind =
   | 'patch_cve'

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Attestation, effectiveControls, type OrganisationAssessment } from './assessment';
+import { aggregateScores, scoreOrganisation } from './organisation-score';
 import { RandomStream } from './random';
 import { recommendations } from './recommendations';
-import { aggregateScores, scoreDevice, scoreOrganisation } from './risk-score';
+import { scoreDevice } from './risk-score';
 import { riskInput, vuln } from './testing';
 
 const asOf = '2026-06-01T00:00:00Z';

@@ -249,6 +249,28 @@ describe('FlowAssembler (Zeek conn.log semantics)', () => {
     ]);
   });
 
+  it('bounds open connections under a spoofed-source flood by ending the longest idle early', () => {
+    const out: FlowRecord[] = [];
+    const a = new FlowAssembler((f) => out.push(f), { maxConnections: 1000 });
+    for (let i = 0; i < 5000; i++) {
+      a.push(
+        makePacket({
+          time: T0 + i * 1e-4,
+          srcIp: `7.${i >> 8}.${i & 255}.1`,
+          srcPort: 1000 + (i % 50000),
+          dstIp: '192.168.1.10',
+          dstPort: 80,
+          tcpFlags: SYN,
+        }),
+      );
+      expect(a.openConnections).toBeLessThanOrEqual(1000);
+    }
+    expect(out.length).toBeGreaterThanOrEqual(4000);
+    expect(out[0].origHost).toBe('7.0.0.1');
+    a.flush();
+    expect(out).toHaveLength(5000);
+  });
+
   it('keeps a reused packet object safe: nothing of it is retained', () => {
     const p = makePacket({
       time: T0,

@@ -17,6 +17,16 @@
  * without retransmissions); IP bytes are frame lengths less the 14-byte Ethernet header.
  */
 import type { FlowRecord, PacketRecord } from '../../telemetry/domain/records';
+import {
+  CLOSED,
+  connState,
+  ESTABLISHED,
+  INACTIVE,
+  PARTIAL,
+  RESET,
+  SYN_ACK_SENT,
+  SYN_SENT,
+} from './flow-conn-state';
 import { hashA } from './flow-state';
 
 export interface FlowAssemblerOptions {
@@ -29,16 +39,12 @@ export interface FlowAssemblerOptions {
   closeDelaySeconds?: number;
   /** Prefix of the uids the assembler makes ("C" like Zeek). */
   uidPrefix?: string;
+  /**
+   * Open connections kept at most (default 500,000). Past it, the longest idle tenth are ended early, so
+   * a spoofed-source flood cannot exhaust memory (Zeek has no such cap; a sensor on a gateway must).
+   */
+  maxConnections?: number;
 }
-
-// Zeek TCP endpoint states (TCP_Endpoint.h).
-const INACTIVE = 0;
-const SYN_SENT = 1;
-const SYN_ACK_SENT = 2;
-const PARTIAL = 3;
-const ESTABLISHED = 4;
-const CLOSED = 5;
-const RESET = 6;
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -95,6 +101,7 @@ export class FlowAssembler {
   private readonly attempt: number;
   private readonly closeDelay: number;
   private readonly uidPrefix: string;
+  private readonly maxConnections: number;
 
   constructor(
     private readonly onFlow: (flow: FlowRecord) => void,
@@ -106,6 +113,7 @@ export class FlowAssembler {
     this.attempt = opts.attemptSeconds ?? 5;
     this.closeDelay = opts.closeDelaySeconds ?? 5;
     this.uidPrefix = opts.uidPrefix ?? 'C';
+    this.maxConnections = Math.max(10, opts.maxConnections ?? 500_000);
   }
 
   /** Connections currently open. */
@@ -153,6 +161,7 @@ export class FlowAssembler {
       c = undefined;
     }
     if (!c) {
+      if (this.active >= this.maxConnections) this.shed();
       c = this.open(p, hash, icmp);
       fromOrig = c.origIp === p.srcIp && (icmp || c.origPort === sp);
     }
@@ -169,6 +178,17 @@ export class FlowAssembler {
       }
     }
     due.sort((a, b) => a.start - b.start);
+    for (const c of due) this.finish(c);
+  }
+
+  /** Ends the longest idle tenth of the open connections. */
+  private shed(): void {
+    const all: Connection[] = [];
+    for (const head of this.table.values())
+      for (let c: Connection | undefined = head; c; c = c.next) all.push(c);
+    all.sort((a, b) => a.last - b.last);
+    const n = Math.max(1, Math.floor(all.length / 10));
+    const due = all.slice(0, n).sort((a, b) => a.start - b.start);
     for (const c of due) this.finish(c);
   }
 
@@ -348,7 +368,7 @@ export class FlowAssembler {
       duration: single ? null : round6(c.last - c.start),
       origBytes: single ? null : c.origBytes,
       respBytes: single ? null : c.respBytes,
-      connState: connState(c),
+      connState: connState(c.protocol, c.origState, c.respState, c.origBytes, c.respBytes, c.history),
       localOrig: null,
       localResp: null,
       missedBytes: 0,
@@ -362,34 +382,6 @@ export class FlowAssembler {
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-
-/** Zeek base/protocols/conn/main.zeek `conn_state()`. */
-function connState(c: Connection): string {
-  const os = c.origState;
-  const rs = c.respState;
-  if (c.protocol === 17) {
-    if (os === ESTABLISHED) return rs === ESTABLISHED ? 'SF' : 'S0';
-    return rs === ESTABLISHED ? 'SHR' : 'OTH';
-  }
-  if (c.protocol !== 6) return 'OTH';
-  const oInactive = os === INACTIVE || os === PARTIAL;
-  const rInactive = rs === INACTIVE || rs === PARTIAL;
-  if (rs === RESET) {
-    if (os === SYN_SENT || os === SYN_ACK_SENT || (os === RESET && c.origBytes === 0 && c.respBytes === 0))
-      return 'REJ';
-    return oInactive ? 'RSTRH' : 'RSTR';
-  }
-  if (os === RESET) {
-    if (rInactive) return /^\^?S[^HAFGIQ]*R/.test(c.history) ? 'RSTOS0' : 'OTH';
-    return 'RSTO';
-  }
-  if (rs === CLOSED && os === CLOSED) return 'SF';
-  if (os === CLOSED) return rInactive ? 'SH' : 'S2';
-  if (rs === CLOSED) return oInactive ? 'SHR' : 'S3';
-  if (os === SYN_SENT && rs === INACTIVE) return 'S0';
-  if (os === ESTABLISHED && rs === ESTABLISHED) return 'S1';
-  return 'OTH';
-}
 
 /** Assembles a whole packet sequence (a file) and returns the flows in emission order. */
 export function assembleFlows(packets: Iterable<PacketRecord>, opts?: FlowAssemblerOptions): FlowRecord[] {

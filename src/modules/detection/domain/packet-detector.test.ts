@@ -91,6 +91,21 @@ describe('PacketDetector', () => {
     expect(restored.calibration()).toEqual(original.calibration());
   });
 
+  it('restores in the middle of an attack with the same alerts afterwards', () => {
+    const packets = scenario();
+    const cut = packets.findIndex((p) => p.srcIp === '192.168.1.101' && p.dstIp === '192.168.1.102') + 2;
+    const original = new PacketDetector({ trainPackets: TRAIN });
+    for (const p of packets.slice(0, cut)) original.process(p);
+    const restored = PacketDetector.restore(original.snapshot());
+    let alerts = 0;
+    for (const p of packets.slice(cut)) {
+      const a = { ...original.process(p) };
+      expect(restored.process(p)).toEqual(a);
+      if (a.alert) alerts++;
+    }
+    expect(alerts).toBeGreaterThan(0);
+  });
+
   it('restores mid-training and finishes training identically', () => {
     const packets = scenario();
     const original = new PacketDetector({ trainPackets: TRAIN });

@@ -211,6 +211,9 @@ export class PacketDetector {
     this.kitnet.write(w);
     this.context.write(w);
     this.calibrator.write(w);
+    const sources = [...this.bursts.keys()];
+    w.strings(sources);
+    w.f64s(Float64Array.from(sources.flatMap((k) => [this.bursts.get(k)!.count, this.bursts.get(k)!.time])));
     return w.bytes();
   }
 
@@ -235,6 +238,10 @@ export class PacketDetector {
     d.kitnet.read(r);
     d.context.read(r);
     d.calibrator.read(r);
+    const sources = r.strings();
+    const counts = r.f64s();
+    for (let i = 0; i < sources.length; i++)
+      d.bursts.set(sources[i], { count: counts[2 * i], time: counts[2 * i + 1] });
     if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
     return d;
   }

@@ -70,3 +70,8 @@ export {
 export type { NodeKey, NodeStore, StoredNode } from './domain/node-store';
 export { MemoryNodeStore } from './domain/node-store';
 export { MerkleTree, perfectSubtrees } from './domain/tree';
+export { DbNodeStore } from './db-node-store';
+export { ledgerKeyPath, loadOrCreateSigner } from './keys';
+export type { AppendedEntry, AppendInput, CheckpointView, EntryView, ExportRequest, LedgerOptions } from './ledger.service';
+export { LedgerService, MAX_EXPORT_ENTRIES } from './ledger.service';
+export { registerLedgerRoutes } from './routes';

@@ -103,6 +103,20 @@ export class MerkleTree {
   /** Appends one entry (leaf data, hashed with the 0x00 prefix); resolves once its nodes are stored. */
   append(entry: Uint8Array): Promise<{ index: number; leafHash: Buffer }> {
     const h = leafHash(entry);
+    if (this.sync && this.inFlight === 0 && !this.failure) {
+      // In-memory fast path: one resolved promise, no queue.
+      const index = this.pendingSize;
+      const nodes: StoredNode[] = [];
+      this.extend(h, nodes);
+      try {
+        this.sync.putManySync(nodes);
+      } catch (e) {
+        this.failure = e;
+        return Promise.reject(e);
+      }
+      this.committedSize = this.pendingSize;
+      return Promise.resolve({ index, leafHash: h });
+    }
     return this.write([h]).then((index) => ({ index, leafHash: h }));
   }
 

@@ -93,6 +93,14 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
     await poll(() => rowNames(page)).toEqual(['yard-cam-03']);
     await screenshot(page, 'e2e-inventory-filtered');
 
+    // Filters live in the URL: back and forward move between them, and the search box follows.
+    await page.goBack();
+    await poll(() => rows(page).count()).toBe(server.acmeDevices.size);
+    expect(await page.inputValue('[data-testid=filter-q]')).toBe('');
+    await page.goForward();
+    await poll(() => rowNames(page)).toEqual(['yard-cam-03']);
+    expect(await page.inputValue('[data-testid=filter-q]')).toBe('axis');
+
     // Free text covers IP addresses too, across kinds once the kind filter is cleared.
     await page.selectOption('[data-testid=filter-kind]', '');
     await page.fill('[data-testid=filter-q]', '10.20.0.');

@@ -75,7 +75,15 @@ export function InventoryPage(_: PageProps) {
   const siteName = new Map((sites.data?.items ?? []).map((s) => [s.id, s.name]));
 
   // Free text is typed into local state and applied after a pause, so each keystroke is not a request.
-  const [text, setText] = useState(query.q ?? '');
+  const urlQ = query.q ?? '';
+  const [text, setText] = useState(urlQ);
+  // When the URL's q changes from outside (back/forward, a tile, a link), the box follows it; without
+  // this the pending-text effect below would write the old text back and undo the navigation.
+  const [seenQ, setSeenQ] = useState(urlQ);
+  if (seenQ !== urlQ) {
+    setSeenQ(urlQ);
+    if (text.trim() !== urlQ) setText(urlQ);
+  }
   useEffect(() => {
     if ((query.q ?? '') === text.trim()) return;
     const t = setTimeout(() => setSearch({ q: text.trim(), offset: undefined }, { replace: true }), 300);

@@ -21,15 +21,14 @@ export { aggregateScores, ORGANISATION_AGGREGATION, scoreOrganisation } from './
 export type { ActionKind, Recommendation } from './domain/recommendations';
 export { recommendations } from './domain/recommendations';
 export type { DeviceRiskScore, FactorGroup, RiskFactor } from './domain/risk-score';
+export { riskyServices, scoreDevice } from './domain/risk-score';
 export {
   CONTROL_MULTIPLIERS,
   IMPACT_POINTS,
   LIKELIHOOD_WEIGHTS,
   QUARANTINE_MULTIPLIER,
   RISKY_PORTS,
-  riskyServices,
-  scoreDevice,
-} from './domain/risk-score';
+} from './domain/risk-weights';
 export type { ScenarioId, ScenarioVulnerability } from './domain/scenario-vulnerability';
 export { SCENARIO_IDS, SCENARIO_VULNERABILITY, scenarioVulnerability } from './domain/scenario-vulnerability';
 export type { OrganisationProfile, OrganisationScenarios, ScenarioParameters } from './domain/scenarios';

@@ -1,5 +1,8 @@
 /** The underwriting module's public surface: products, rate filings, rating, quotes, policies. */
+
 export { FACTOR_SCALE, formatAmount, interpolate, mulDivRound } from './domain/arith';
+export type { BaselineResult } from './domain/assessment-summary';
+export { assessmentFromRiskScore } from './domain/assessment-summary';
 export {
   filingInForce,
   iotCyberFiling202601,
@@ -9,6 +12,7 @@ export {
   rateFilings,
 } from './domain/catalogue';
 export { escapeHtml, renderDeclarations } from './domain/declarations';
+export { endorseFromRating } from './domain/endorsement';
 export type { PenaltiesInsurable, RateFiling, RateTable } from './domain/filing';
 export { parseRateFiling, rateFilingSchema } from './domain/filing';
 export type { InsuredLossResult, SectionInsuredLoss, TechnicalPremium } from './domain/insured-loss';

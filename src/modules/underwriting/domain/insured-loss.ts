@@ -121,8 +121,10 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
   const ev = sim.events;
 
   // Events are visited year by year (in their given order within a year), so the per-year state is
-  // one aggregate and S sublimits, reset when the year changes. The simulator emits events in year
-  // order; anything else is put in that order first with a stable counting sort.
+  // one aggregate and S sublimits, reset when the year changes; events not in year order (the
+  // simulator lays them out scenario-major) are put in year order first by a stable counting sort.
+  // A year's insured total does not depend on the order within the year (every cap is a min over a
+  // running sum); only which section the last of an exhausted aggregate is credited to does.
   const order = yearOrder(ev.year, ev.count, years);
   const subLeft = new Float64Array(S);
   let aggLeft = 0;

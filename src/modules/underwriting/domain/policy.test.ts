@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock';
 import { isAppError } from '../../../core/errors';
 import { iotCyberFiling202601 as filing } from './catalogue';
+import { endorseFromRating } from './endorsement';
 import { manufacturerSubmission } from './fixtures';
 import {
   advancePolicy,
@@ -182,5 +183,38 @@ describe('endorsements and cancellation', () => {
         ),
       ),
     ).toBe('invalid');
+  });
+});
+
+describe('endorseFromRating', () => {
+  it('prices a limit increase by re-rating on the policy filing, and refuses a referred one', () => {
+    const clock = new ManualClock('2026-03-02T10:00:00Z');
+    const { policy } = bindQuote(quoteA(clock), { id: 'p', sequence: 3, boundBy: 'uw', clock });
+    clock.set('2026-09-01T00:00:00Z');
+    const s = manufacturerSubmission();
+    s.requestedTerms.aggregateLimit = { amount: 300_000_000, currency: 'USD' };
+    const rerated = rate(parseSubmission(s), filing);
+    // ILF 1.35 -> 1.60 with both 50% sublimits moving to 1.5M: the premium must rise.
+    expect(rerated.premium!.amount).toBeGreaterThan(1_209_251);
+    const p = endorseFromRating(
+      policy,
+      rerated,
+      { effectiveDate: '2026-09-01', reason: 'new line', requestedBy: 'cfo' },
+      clock,
+    );
+    const delta = rerated.premium!.amount - 1_209_251;
+    expect(p.endorsements[0].premiumAdjustment.amount).toBe(Math.round((delta * 182) / 365));
+    s.requestedTerms.aggregateLimit = { amount: 600_000_000, currency: 'USD' }; // above authority: UW-APP-4
+    const referred = rate(parseSubmission(s), filing);
+    expect(
+      kindOf(() =>
+        endorseFromRating(
+          policy,
+          referred,
+          { effectiveDate: '2026-09-01', reason: 'r', requestedBy: 'u' },
+          clock,
+        ),
+      ),
+    ).toBe('conflict');
   });
 });

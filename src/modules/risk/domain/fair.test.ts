@@ -38,12 +38,14 @@ const fixedLoss = (rate: number, vulnerability: number, loss: number): FairScena
   primary: { incidentResponse: { dist: 'constant', value: loss } },
 });
 
-describe('FAIR Monte Carlo against closed forms', () => {
+// lambda = TEF x vulnerability: 4 x 0.5 = 2 (a draw per year), 0.8 x 0.5 = 0.4 (geometric skipping)
+describe.each([
+  { tef: 4, lambda: 2 },
+  { tef: 0.8, lambda: 0.4 },
+])('FAIR Monte Carlo against closed forms, Poisson rate $lambda', ({ tef, lambda }) => {
   const years = 200_000;
   const L = 250_000;
-  // lambda = TEF x vulnerability = 4 x 0.5 = 2
-  const lambda = 2;
-  const r = simulate([fixedLoss(4, 0.5, L)], { years, seed: 7, currency: 'USD' });
+  const r = simulate([fixedLoss(tef, 0.5, L)], { years, seed: 7, currency: 'USD' });
 
   it('mean annual loss is lambda x L', () => {
     const se = L * Math.sqrt(lambda / years);

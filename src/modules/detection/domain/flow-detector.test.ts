@@ -290,10 +290,11 @@ describe('FlowDetector', () => {
       );
     for (const f of [...burst(T0), ...burst(T0 + 5000)]) det.score(f);
     expect(only(seen, 'flood')).toHaveLength(1); // the second window is still open
-    det.closeIdle(T0 + 5000 + 3 + 301);
+    det.flushIdle(T0 + 5000 + 3 + 301);
     const floods = only(seen, 'flood');
     expect(floods).toHaveLength(2);
     expect(floods[0].lastSeen).toBeLessThan(floods[1].firstSeen);
+    expect(det.alerts).toEqual([]); // live use keeps no history in the detector
   });
 
   it('keeps memory bounded: idle and excess keys are evicted', () => {

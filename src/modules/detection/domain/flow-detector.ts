@@ -164,14 +164,6 @@ export class FlowDetector {
     this.aggregator.closed.length = 0;
   }
 
-  /**
-   * Live streams: closes (and reports through onAlert) the alert windows idle for longer than the alert
-   * gap at time `now`, for when no flow arrives to move time on.
-   */
-  closeIdle(now: number): void {
-    this.aggregator.closeIdle(now);
-  }
-
   /** Closes all alert windows and returns every alert raised so far. */
   flush(): DetectionAlert[] {
     return this.aggregator.flush();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { sharedData } from '../../../../test/support/shared-data';
 import { AppError } from '../../../core/errors';
 import { pickCvss, scoreCvss, severityOf } from './cvss';
+import { loadIotRecords } from './iot-digest.test-support';
 
 describe('scoreCvss', () => {
   it('scores v3.1, v3.0, v2 and v4.0 base vectors', () => {
@@ -64,5 +66,21 @@ describe('pickCvss', () => {
     ]);
     expect(p).toMatchObject({ version: '3.1', baseScore: 8.8 });
     expect(pickCvss([])).toBeNull();
+  });
+});
+
+const iotPath = sharedData('vuln/iot-cves.json');
+
+describe.skipIf(!iotPath)('CVSS in the real records', () => {
+  it('every published vector scores to the base score its record states', () => {
+    const { records } = loadIotRecords(iotPath!);
+    let n = 0;
+    for (const r of records)
+      for (const m of r.metrics) {
+        if (m.statedBaseScore === null) continue;
+        expect(scoreCvss(m.vector, m.version).baseScore, `${r.cveId} ${m.vector}`).toBe(m.statedBaseScore);
+        n++;
+      }
+    expect(n).toBeGreaterThanOrEqual(35);
   });
 });

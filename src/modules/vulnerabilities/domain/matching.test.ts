@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../../../test/support/shared-data';
 import type { AssessedDevice, DeviceKind } from './device';
+import { parseEpssCsv } from './feeds';
 import { loadIotRecords, loadKev } from './iot-digest.test-support';
 import { buildVulnIndex, matchDevice, type VulnerabilityFinding } from './matching';
 import { productMatches, productName, vendorKey } from './names';
@@ -189,6 +190,30 @@ describe.skipIf(!iotPath || !kevPath)('matching real KEV-listed IoT records (iot
         checked++;
       }
     expect(checked).toBeGreaterThan(80);
+  });
+
+  it('joins EPSS scores by CVE id', () => {
+    const epss = parseEpssCsv(
+      '#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\nCVE-2024-8956,0.91,0.996\n',
+    );
+    const withEpss = buildVulnIndex({ records, kev, epss, kevOnly: true });
+    const [f] = matchDevice(withEpss, device('PTZOptics', 'PT30X-SDI', '6.3.39', 'camera')).filter(
+      (x) => x.cveId === 'CVE-2024-8956',
+    );
+    expect(f.epss).toEqual({ score: 0.91, percentile: 0.996 });
+    expect(find(device('PTZOptics', 'PT30X-SDI', '6.3.39', 'camera'), 'CVE-2024-8956')?.epss).toBeNull();
+  });
+
+  it('memoised decisions still follow each device: same product, different firmware and ids', () => {
+    const a = find(device('D-Link', 'DIR-645', '1.03', 'router'), 'CVE-2015-2051')!;
+    const b = find(device('D-Link', 'DIR-645', '1.05', 'router'), 'CVE-2015-2051')!;
+    const c = find({ ...device('D-Link', 'DIR-645', '1.03', 'router'), id: 'other-id' }, 'CVE-2015-2051')!;
+    expect([a.status, b.status, c.status]).toEqual(['affected', 'needs_review', 'affected']);
+    expect(c.deviceId).toBe('other-id');
+    a.reason = 'changed by a caller';
+    expect(find(device('D-Link', 'DIR-645', '1.03', 'router'), 'CVE-2015-2051')!.reason).not.toBe(
+      'changed by a caller',
+    );
   });
 
   it('retired devices and other vendors get nothing', () => {

@@ -71,6 +71,7 @@ export interface VulnIndex {
   byVendor: Map<string, number[]>;
   /** Records concerning each distinct vendor/product/model/kind, filled as devices are matched. */
   memo: Map<string, NameMatch[]>;
+  caches: Caches;
 }
 
 export interface VulnIndexInput {
@@ -164,7 +165,12 @@ export function buildVulnIndex(input: VulnIndexInput): VulnIndex {
       else byVendor.set(k, [i]);
     }
   });
-  return { records, byVendor, memo: new Map() };
+  return {
+    records,
+    byVendor,
+    memo: new Map(),
+    caches: { vendor: new Map(), name: new Map(), version: new Map() },
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -177,10 +183,14 @@ interface PreparedDevice {
 }
 
 // Fleets repeat the same vendors, models and firmware many times over: normalise each spelling once.
+// The caches live on the index, so two indexes (or two tests) never share state.
 const CACHE_LIMIT = 50_000;
-const vendorCache = new Map<string, string>();
-const nameCache = new Map<string, ProductName>();
-const versionCache = new Map<string, PreparedVersion | null>();
+
+interface Caches {
+  vendor: Map<string, string>;
+  name: Map<string, ProductName>;
+  version: Map<string, PreparedVersion | null>;
+}
 
 function cached<V>(m: Map<string, V>, key: string, make: () => V): V {
   const hit = m.get(key);
@@ -191,8 +201,8 @@ function cached<V>(m: Map<string, V>, key: string, make: () => V): V {
   return v;
 }
 
-function prepareDevice(d: AssessedDevice): PreparedDevice {
-  const vendor = cached(vendorCache, d.vendor, () => vendorKey(d.vendor));
+function prepareDevice(d: AssessedDevice, c: Caches): PreparedDevice {
+  const vendor = cached(c.vendor, d.vendor, () => vendorKey(d.vendor));
   const raw = [
     d.product,
     d.model,
@@ -200,10 +210,9 @@ function prepareDevice(d: AssessedDevice): PreparedDevice {
     ...platformsFor(vendor, d.kind),
   ];
   const names: ProductName[] = [];
-  for (const r of raw)
-    if (r) names.push(cached(nameCache, `${vendor}\u0000${r}`, () => productName(r, vendor)));
+  for (const r of raw) if (r) names.push(cached(c.name, `${vendor}\u0000${r}`, () => productName(r, vendor)));
   const fw = d.firmwareVersion;
-  const version = fw === null ? null : cached(versionCache, fw, () => prepareVersion(fw));
+  const version = fw === null ? null : cached(c.version, fw, () => prepareVersion(fw));
   return { device: d, vendor, names, version };
 }
 
@@ -471,7 +480,7 @@ function nameMatches(index: VulnIndex, dev: PreparedDevice): NameMatch[] {
 /** Findings for one device. Retired devices have none. */
 export function matchDevice(index: VulnIndex, device: AssessedDevice): VulnerabilityFinding[] {
   if (device.status === 'retired') return [];
-  const dev = prepareDevice(device);
+  const dev = prepareDevice(device, index.caches);
   if (!index.byVendor.has(dev.vendor)) return [];
   const out: VulnerabilityFinding[] = [];
   const fwKey = dev.version?.raw ?? '\u0000unknown';
@@ -486,7 +495,8 @@ export function matchDevice(index: VulnIndex, device: AssessedDevice): Vulnerabi
       if (m.byFirmware.size >= FIRMWARE_MEMO_LIMIT) m.byFirmware.clear();
       m.byFirmware.set(fwKey, f);
     }
-    if (f) out.push(f.deviceId === device.id ? f : { ...f, deviceId: device.id });
+    // A copy per device: the memoised decision must not be changed through a caller's finding.
+    if (f) out.push({ ...f, deviceId: device.id });
   }
   return out;
 }

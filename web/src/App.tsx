@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { OrgSwitcher } from './components/OrgSwitcher';
 import { UserMenu } from './components/UserMenu';
 import { SignInPage } from './pages/SignIn';
@@ -89,7 +89,9 @@ function Shell() {
         </header>
         <main className="content" key={me.acting.id}>
           {Page ? (
-            <Page params={found.params} />
+            <Suspense fallback={<div className="muted">Loading…</div>}>
+              <Page params={found.params} />
+            </Suspense>
           ) : pathname === '/' || pathname === '/signin' ? null : (
             <div className="empty">
               <h1>Not found</h1>

@@ -1,14 +1,12 @@
 /**
  * Every page of the dashboard, in one list. To add a page: write `pages/<Name>.tsx` exporting a
- * component that takes `{ params }`, then add one entry here. A `nav` entry puts it in the left
+ * component that takes `{ params }`, declare it with `page(() => import(...), 'Name')` and add one
+ * entry to ROUTES. A `nav` entry puts it in the left
  * navigation (only pages that exist are listed); `permission` hides the nav entry from users who
  * lack it (the server enforces it regardless).
  */
-import type { ComponentType } from 'react';
+import { type ComponentType, lazy } from 'react';
 import type { Permission } from './api';
-import { DevicePage } from './pages/Device';
-import { ImportPage } from './pages/Import';
-import { InventoryPage } from './pages/Inventory';
 
 export interface PageProps {
   params: Record<string, string>;
@@ -22,6 +20,18 @@ export interface PageRoute {
   nav?: { section: string; label: string };
   permission?: Permission;
 }
+
+/** Load a page's code when it is first shown, so charts and big tables do not weigh on sign-in. */
+function page<K extends string>(
+  load: () => Promise<Record<K, ComponentType<PageProps>>>,
+  name: K,
+): ComponentType<PageProps> {
+  return lazy(() => load().then((m) => ({ default: m[name] as ComponentType<PageProps> })));
+}
+
+const InventoryPage = page(() => import('./pages/Inventory'), 'InventoryPage');
+const DevicePage = page(() => import('./pages/Device'), 'DevicePage');
+const ImportPage = page(() => import('./pages/Import'), 'ImportPage');
 
 export const HOME = '/inventory';
 

@@ -1,4 +1,6 @@
 /** The ledger module's public surface: Merkle log, node storage, entries, checkpoints, bundles. */
+
+export { DbNodeStore } from './db-node-store';
 export type {
   BundleCheck,
   BundleCheckName,
@@ -70,8 +72,14 @@ export {
 export type { NodeKey, NodeStore, StoredNode } from './domain/node-store';
 export { MemoryNodeStore } from './domain/node-store';
 export { MerkleTree, perfectSubtrees } from './domain/tree';
-export { DbNodeStore } from './db-node-store';
 export { ledgerKeyPath, loadOrCreateSigner } from './keys';
-export type { AppendedEntry, AppendInput, CheckpointView, EntryView, ExportRequest, LedgerOptions } from './ledger.service';
+export type {
+  AppendedEntry,
+  AppendInput,
+  CheckpointView,
+  EntryView,
+  ExportRequest,
+  LedgerOptions,
+} from './ledger.service';
 export { LedgerService, MAX_EXPORT_ENTRIES } from './ledger.service';
 export { registerLedgerRoutes } from './routes';

@@ -42,7 +42,11 @@ export const ledgerRepo = {
         .insert(ledgerLogs)
         .values({ id: scope.orgId, orgId: scope.orgId, origin: await origin(), size: 0, updatedAt: now })
         .onConflictDoNothing();
-      [head] = await scope.db.select().from(ledgerLogs).where(eq(ledgerLogs.orgId, scope.orgId)).for('update');
+      [head] = await scope.db
+        .select()
+        .from(ledgerLogs)
+        .where(eq(ledgerLogs.orgId, scope.orgId))
+        .for('update');
     }
     return head;
   },
@@ -66,7 +70,10 @@ export const ledgerRepo = {
       );
   },
 
-  async byIdentity(scope: TenantScope, keys: ReadonlyArray<{ type: string; ref: string; payloadHash: string }>) {
+  async byIdentity(
+    scope: TenantScope,
+    keys: ReadonlyArray<{ type: string; ref: string; payloadHash: string }>,
+  ) {
     if (keys.length === 0) return [];
     return scope.db
       .select({
@@ -92,7 +99,9 @@ export const ledgerRepo = {
 
   async insertEntries(scope: TenantScope, rows: EntryInsert[]) {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await scope.db.insert(ledgerEntries).values(rows.slice(i, i + INSERT_CHUNK).map((r) => ({ ...r, orgId: scope.orgId })));
+      await scope.db
+        .insert(ledgerEntries)
+        .values(rows.slice(i, i + INSERT_CHUNK).map((r) => ({ ...r, orgId: scope.orgId })));
     }
   },
 
@@ -106,7 +115,12 @@ export const ledgerRepo = {
     return c.length ? and(...c) : undefined;
   },
 
-  async entries(scope: TenantScope, f: EntryFilter, page: { limit: number; offset: number }, order: 'asc' | 'desc') {
+  async entries(
+    scope: TenantScope,
+    f: EntryFilter,
+    page: { limit: number; offset: number },
+    order: 'asc' | 'desc',
+  ) {
     return scope.select(ledgerEntries, ledgerRepo.filterSql(f), {
       orderBy: [order === 'asc' ? asc(ledgerEntries.idx) : desc(ledgerEntries.idx)],
       limit: page.limit,
@@ -129,7 +143,9 @@ export const ledgerRepo = {
       select g.i::bigint as i from generate_series(0::bigint, ${size}::bigint - 1) as g(i)
       where not exists (select 1 from ${ledgerEntries} e where e.org_id = ${scope.orgId} and e.idx = g.i)
       order by g.i limit ${limit}`);
-    const list = (rows as unknown as { rows?: Array<{ i: string | number }> }).rows ?? (rows as unknown as Array<{ i: string | number }>);
+    const list =
+      (rows as unknown as { rows?: Array<{ i: string | number }> }).rows ??
+      (rows as unknown as Array<{ i: string | number }>);
     return list.map((r) => Number(r.i));
   },
 
@@ -138,7 +154,9 @@ export const ledgerRepo = {
     const rows = await scope.db
       .select({ idx: ledgerNodes.idx, hash: ledgerNodes.hash })
       .from(ledgerNodes)
-      .where(and(eq(ledgerNodes.orgId, scope.orgId), eq(ledgerNodes.level, 0), inArray(ledgerNodes.idx, indices)));
+      .where(
+        and(eq(ledgerNodes.orgId, scope.orgId), eq(ledgerNodes.level, 0), inArray(ledgerNodes.idx, indices)),
+      );
     return new Map(rows.map((r) => [Number(r.idx), r.hash]));
   },
 
@@ -157,12 +175,18 @@ export const ledgerRepo = {
   },
 
   async latestCheckpoint(scope: TenantScope) {
-    const [row] = await scope.select(ledgerCheckpoints, undefined, { orderBy: [desc(ledgerCheckpoints.size)], limit: 1 });
+    const [row] = await scope.select(ledgerCheckpoints, undefined, {
+      orderBy: [desc(ledgerCheckpoints.size)],
+      limit: 1,
+    });
     return row;
   },
 
   async checkpointCount(scope: TenantScope) {
-    const [row] = await scope.db.select({ n: count() }).from(ledgerCheckpoints).where(eq(ledgerCheckpoints.orgId, scope.orgId));
+    const [row] = await scope.db
+      .select({ n: count() })
+      .from(ledgerCheckpoints)
+      .where(eq(ledgerCheckpoints.orgId, scope.orgId));
     return Number(row?.n ?? 0);
   },
 };

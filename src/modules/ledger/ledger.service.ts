@@ -5,7 +5,14 @@ import type { RequestContext, TenancyService } from '../tenancy';
 import { DbNodeStore } from './db-node-store';
 import { buildBundle, type EvidenceBundle } from './domain/bundle';
 import { type NoteSigner, openCheckpoint, signCheckpoint, verifierKeyOf } from './domain/checkpoint';
-import { createEntry, type EntryType, entryLeafText, type LedgerEntry, parseEntry, payloadHashOf } from './domain/entry';
+import {
+  createEntry,
+  type EntryType,
+  entryLeafText,
+  type LedgerEntry,
+  parseEntry,
+  payloadHashOf,
+} from './domain/entry';
 import { leafHash } from './domain/merkle';
 import { MerkleTree } from './domain/tree';
 import { loadOrCreateSigner } from './keys';
@@ -160,11 +167,18 @@ export class LedgerService {
     if (inputs.length === 0) return [];
     const now = this.clock.now();
     const entries = inputs.map((it) =>
-      createEntry({ type: it.type, org: scope.orgId, time: it.time ?? now, ref: it.ref, payload: plainJson(it.payload) }),
+      createEntry({
+        type: it.type,
+        org: scope.orgId,
+        time: it.time ?? now,
+        ref: it.ref,
+        payload: plainJson(it.payload),
+      }),
     );
     return scope.transaction(async (s) => {
       const head = await repo.lockHead(s, () => this.origin(s), now);
-      const key = (e: { type: string; ref: string; payloadHash: string }) => `${e.type}\u0000${e.ref}\u0000${e.payloadHash}`;
+      const key = (e: { type: string; ref: string; payloadHash: string }) =>
+        `${e.type}\u0000${e.ref}\u0000${e.payloadHash}`;
       const known = new Map<string, AppendedEntry>();
       for (const row of await repo.byIdentity(s, entries)) {
         known.set(key(row), { id: row.id, index: row.idx, leafHash: hex(row.leafHash), appended: false });
@@ -183,7 +197,12 @@ export class LedgerService {
         }
         const text = entryLeafText(e);
         const leaf = leafHash(Buffer.from(text, 'utf8'));
-        const r: AppendedEntry = { id: newId(), index: size++, leafHash: leaf.toString('hex'), appended: true };
+        const r: AppendedEntry = {
+          id: newId(),
+          index: size++,
+          leafHash: leaf.toString('hex'),
+          appended: true,
+        };
         known.set(k, r);
         results.push(r);
         leaves.push(leaf);
@@ -301,7 +320,10 @@ export class LedgerService {
 
   // ---- proofs ----
 
-  private async proofSize(scope: TenantScope, size: number | undefined): Promise<{ size: number; checkpoint: string | null }> {
+  private async proofSize(
+    scope: TenantScope,
+    size: number | undefined,
+  ): Promise<{ size: number; checkpoint: string | null }> {
     if (size === undefined) {
       const cp = await repo.latestCheckpoint(scope);
       if (!cp) throw notFound('checkpoint (none published yet): pass size or publish one');
@@ -319,7 +341,9 @@ export class LedgerService {
     const row = await repo.entryAt(ctx.scope, index);
     if (!row) throw notFound(`ledger entry ${index}`);
     if (index >= at.size)
-      throw invalid(`entry ${index} is not in the tree of size ${at.size}`, [{ field: 'size', message: 'too small' }]);
+      throw invalid(`entry ${index} is not in the tree of size ${at.size}`, [
+        { field: 'size', message: 'too small' },
+      ]);
     const proof = await tree.inclusionProof(index, at.size);
     return {
       index,
@@ -353,7 +377,10 @@ export class LedgerService {
    * each row's leaf text hashes to the stored leaf node, its columns and payload agree with the text,
    * and the latest checkpoint's root is the tree's root at that size. Returns every problem found.
    */
-  async integrityProblems(scope: TenantScope, rows?: LedgerEntryRow[]): Promise<Array<{ index: number | null; message: string }>> {
+  async integrityProblems(
+    scope: TenantScope,
+    rows?: LedgerEntryRow[],
+  ): Promise<Array<{ index: number | null; message: string }>> {
     const problems: Array<{ index: number | null; message: string }> = [];
     const size = await this.size(scope);
     const total = await repo.countEntries(scope);
@@ -361,17 +388,27 @@ export class LedgerService {
       for (const i of await repo.missingIndices(scope, size))
         problems.push({ index: i, message: `entry ${i} is missing from the database (deleted)` });
       if (problems.length === 0)
-        problems.push({ index: null, message: `the log holds ${total} entry rows for a tree of ${size} leaves` });
+        problems.push({
+          index: null,
+          message: `the log holds ${total} entry rows for a tree of ${size} leaves`,
+        });
     }
-    const checkRows = rows ?? (await repo.entries(scope, {}, { limit: MAX_EXPORT_ENTRIES, offset: 0 }, 'asc'));
-    const leaves = await repo.leafNodes(scope, checkRows.map((r) => r.idx));
+    const checkRows =
+      rows ?? (await repo.entries(scope, {}, { limit: MAX_EXPORT_ENTRIES, offset: 0 }, 'asc'));
+    const leaves = await repo.leafNodes(
+      scope,
+      checkRows.map((r) => r.idx),
+    );
     for (const r of checkRows) {
       const at = `entry ${r.idx} (${r.type} ${r.ref})`;
       const leaf = leafHash(Buffer.from(r.entry, 'utf8'));
       const stored = leaves.get(r.idx);
       if (r.idx >= size) problems.push({ index: r.idx, message: `${at} lies beyond the log size ${size}` });
       else if (!stored || !leaf.equals(stored)) {
-        problems.push({ index: r.idx, message: `${at} does not hash to the leaf stored at index ${r.idx} (altered or moved)` });
+        problems.push({
+          index: r.idx,
+          message: `${at} does not hash to the leaf stored at index ${r.idx} (altered or moved)`,
+        });
         continue;
       }
       let e: LedgerEntry;
@@ -382,19 +419,32 @@ export class LedgerService {
         continue;
       }
       if (e.type !== r.type || e.ref !== r.ref || e.payloadHash !== r.payloadHash || e.org !== scope.orgId)
-        problems.push({ index: r.idx, message: `${at}: type, ref, payload hash or organisation columns differ from the logged entry` });
+        problems.push({
+          index: r.idx,
+          message: `${at}: type, ref, payload hash or organisation columns differ from the logged entry`,
+        });
       if (r.payload !== null && payloadHashOf(r.payload) !== e.payloadHash)
-        problems.push({ index: r.idx, message: `${at}: stored payload does not match the payload hash it was logged with` });
+        problems.push({
+          index: r.idx,
+          message: `${at}: stored payload does not match the payload hash it was logged with`,
+        });
     }
     const cp = await repo.latestCheckpoint(scope);
     if (cp && cp.size <= size) {
       const root = await (await this.tree(scope)).root(cp.size);
       if (!root.equals(cp.rootHash))
-        problems.push({ index: null, message: `the tree no longer has the root of checkpoint ${cp.size} (nodes rewritten)` });
+        problems.push({
+          index: null,
+          message: `the tree no longer has the root of checkpoint ${cp.size} (nodes rewritten)`,
+        });
       const opened = openCheckpoint(cp.note, this.signer());
-      if (!opened.ok) problems.push({ index: null, message: `stored checkpoint ${cp.size}: ${opened.message}` });
+      if (!opened.ok)
+        problems.push({ index: null, message: `stored checkpoint ${cp.size}: ${opened.message}` });
     } else if (cp) {
-      problems.push({ index: null, message: `checkpoint ${cp.size} is beyond the log size ${size} (entries removed)` });
+      problems.push({
+        index: null,
+        message: `checkpoint ${cp.size} is beyond the log size ${size} (entries removed)`,
+      });
     }
     return problems;
   }
@@ -406,7 +456,13 @@ export class LedgerService {
    */
   async exportBundle(ctx: RequestContext, req: ExportRequest): Promise<EvidenceBundle> {
     ctx.require('read');
-    const filter: EntryFilter = { types: req.types, ref: req.ref, from: req.from, to: req.to, indices: req.indices };
+    const filter: EntryFilter = {
+      types: req.types,
+      ref: req.ref,
+      from: req.from,
+      to: req.to,
+      indices: req.indices,
+    };
     const total = await repo.countEntries(ctx.scope, filter);
     if (total > MAX_EXPORT_ENTRIES) {
       throw invalid(`the selection holds ${total} entries; export at most ${MAX_EXPORT_ENTRIES} at a time`, [
@@ -418,7 +474,10 @@ export class LedgerService {
     if (problems.length) {
       throw conflict(
         `ledger integrity check failed: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
-        problems.map((p) => ({ field: p.index === null ? 'log' : `entries[${p.index}]`, message: p.message })),
+        problems.map((p) => ({
+          field: p.index === null ? 'log' : `entries[${p.index}]`,
+          message: p.message,
+        })),
       );
     }
     const cp = await this.publishCheckpoint(ctx.scope);
@@ -434,7 +493,10 @@ export class LedgerService {
         .filter((r) => r.idx < cp.size)
         .map((r) => ({
           index: r.idx,
-          entry: { ...parseEntry(JSON.parse(r.entry)), ...(r.payload === null ? {} : { payload: r.payload }) },
+          entry: {
+            ...parseEntry(JSON.parse(r.entry)),
+            ...(r.payload === null ? {} : { payload: r.payload }),
+          },
           withholdPayload: req.withholdPayloads,
         })),
       olderCheckpoint: req.olderCheckpoint,

@@ -19,7 +19,11 @@ const exportBody = z.strictObject({
   to: isoTime.optional(),
   olderSize: z.number().int().min(1).optional(),
   olderCheckpoint: z.string().max(10_000).optional(),
-  subject: z.string().max(200).regex(/^[^\n]*$/, 'must be one line').optional(),
+  subject: z
+    .string()
+    .max(200)
+    .regex(/^[^\n]*$/, 'must be one line')
+    .optional(),
   withholdPayloads: z.boolean().optional(),
 });
 
@@ -30,7 +34,11 @@ export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: Le
   app.get(
     '/api/v1/ledger/key',
     {
-      schema: { tags, summary: "The ledger's note verifier key (pin it to verify checkpoints and bundles)", security: [] },
+      schema: {
+        tags,
+        summary: "The ledger's note verifier key (pin it to verify checkpoints and bundles)",
+        security: [],
+      },
       config: { public: true },
     },
     async () => ({ verifierKey: ledger.verifierKey(), algorithm: 'Ed25519', format: 'c2sp.org/signed-note' }),
@@ -54,7 +62,12 @@ export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: Le
     async (req) => {
       const ctx = await contextOf(req);
       const { limit, offset, type, ref, from, to } = req.query;
-      const filter = { types: type, ref, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
+      const filter = {
+        types: type,
+        ref,
+        from: from ? new Date(from) : undefined,
+        to: to ? new Date(to) : undefined,
+      };
       return { ...(await ledger.list(ctx, filter, { limit, offset })), limit, offset };
     },
   );
@@ -70,7 +83,8 @@ export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: Le
     {
       schema: {
         tags,
-        summary: 'Inclusion proof (RFC 9162 §2.1.3) of an entry at a tree size (default: the latest checkpoint)',
+        summary:
+          'Inclusion proof (RFC 9162 §2.1.3) of an entry at a tree size (default: the latest checkpoint)',
         params: indexParams,
         querystring: z.object({ size: z.coerce.number().int().min(1).optional() }),
       },
@@ -110,7 +124,8 @@ export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: Le
     {
       schema: {
         tags,
-        summary: 'Evidence bundle: entries with inclusion proofs, a signed checkpoint and manifest; verify offline',
+        summary:
+          'Evidence bundle: entries with inclusion proofs, a signed checkpoint and manifest; verify offline',
         body: exportBody,
       },
     },

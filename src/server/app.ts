@@ -14,7 +14,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError, newId } from '../core';
+import { registerDetectionRoutes } from '../modules/detection';
 import { registerInventoryRoutes } from '../modules/inventory';
+import { registerLedgerRoutes } from '../modules/ledger';
 import { type Actor, type RequestContext, registerTenancyRoutes, SESSION_COOKIE } from '../modules/tenancy';
 import { errorHandler } from './errors';
 import type { ContextOf, ZodApp } from './http';
@@ -130,6 +132,8 @@ export async function buildApp(opts: AppOptions) {
     credentials: services.credentials,
     contextOf,
   });
+  registerLedgerRoutes(app, { ledger: services.ledger, contextOf });
+  // --- more module routes: register here ---
   for (const extra of opts.extraRoutes ?? []) extra(app, contextOf);
 
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>

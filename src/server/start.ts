@@ -1,4 +1,5 @@
 import { AppError, type Clock, type Config, createLogger, type Logger, systemClock } from '../core';
+import { LiveDetection } from '../modules/detection';
 import { openStore } from '../store';
 import { type AppOptions, buildApp } from './app';
 import { Ingest } from './ingest';
@@ -8,6 +9,7 @@ import { createServices, type Services } from './services';
 
 export interface Running {
   url: string;
+  live: LiveDetection;
   mqttUrl: string | null;
   services: Services;
   bus: MessageBus | null;
@@ -39,10 +41,18 @@ export async function startCoverWatch(config: Config, opts: StartOptions = {}): 
   };
   try {
     const services = createServices(store, clock, logger);
+    // Ledger signing key in ${DATA_DIR}/keys (also with DATABASE_URL); checkpoints every 10 min when grown.
+    services.ledger.useDataDir(config.dataDir);
+    services.ledger.signer();
+    closers.push(services.ledger.startSchedule(logger));
     const metrics = new Metrics(true);
     if (opts.beforeListen) await opts.beforeListen(services);
 
     const ingest = new Ingest(services, metrics, logger);
+    const live = new LiveDetection(services.alerts, clock, logger);
+    wireDetection(ingest, live, metrics);
+    live.start();
+    closers.push(() => live.stop());
     let bus: MessageBus | null = null;
     if (config.mqttUrl)
       bus = await connectExternalBroker(config.mqttUrl, {
@@ -87,6 +97,7 @@ export async function startCoverWatch(config: Config, opts: StartOptions = {}): 
       services,
       bus,
       ingest,
+      live,
       close: closeAll,
     };
     if (opts.afterListen) {
@@ -99,4 +110,24 @@ export async function startCoverWatch(config: Config, opts: StartOptions = {}): 
     await closeAll();
     throw e;
   }
+}
+
+/** Flows (JSON batches) and packets (pcap batches) from MQTT into live detection. */
+export function wireDetection(ingest: Ingest, live: LiveDetection, metrics: Metrics): void {
+  ingest.on('flows', async (m) => {
+    let batch: unknown;
+    try {
+      batch = JSON.parse(m.payload.toString('utf8'));
+    } catch (e) {
+      throw new Error(`flows payload is not JSON: ${(e as Error).message}`);
+    }
+    const r = live.flows(m.identity.orgId, batch);
+    for (const x of r.rejected) metrics.ingestRejected.inc({ reason: `flow: ${x.reason}` });
+    if (r.accepted === 0 && r.rejected.length)
+      throw new Error(`no valid flow in the batch (first: ${r.rejected[0].reason})`);
+  });
+  ingest.on('packets', async (m) => {
+    const r = live.packets(m.identity.orgId, m.identity.clientName, m.payload);
+    if (r.error) throw new Error(`packets batch after ${r.packets} packets: ${r.error}`);
+  });
 }

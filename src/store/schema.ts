@@ -1,3 +1,5 @@
 // Every table of every module, for drizzle-kit (one migration set) and the typed database handle.
 export * from '../modules/inventory/schema';
 export * from '../modules/tenancy/schema';
+export * from '../modules/detection/schema';
+export * from '../modules/ledger/schema';

@@ -17,7 +17,17 @@ export function registerFoundation(
     .description(
       'start CoverWatch: API and dashboard, MQTT broker, embedded database, demo data on first start',
     )
-    .action(() => run(serve));
+    .action(() => run(() => serve()));
+
+  program
+    .command('demo')
+    .description(
+      'start CoverWatch with the demo organisations and the fleet simulator (a camera gets infected)',
+    )
+    .option('--infect-after <seconds>', 'seconds of normal traffic before the infection', '60')
+    .action((o: { infectAfter: string }) =>
+      run(() => serve({ simulator: true, infectAfterSeconds: Number(o.infectAfter) })),
+    );
 
   const devices = program.command('devices').description('device inventory');
   devices

@@ -1,4 +1,12 @@
 export {
+  ALERT_STATUSES,
+  type AlertFilter,
+  type AlertListener,
+  AlertService,
+  type AlertStatus,
+  type AlertView,
+} from './alerts.service';
+export {
   type DetectPacketFileOptions,
   type DetectPacketFileSummary,
   defaultTrainPackets,
@@ -29,6 +37,5 @@ export { KitNet } from './domain/kitnet';
 export { PACKET_TECHNIQUES } from './domain/packet-alerts';
 export { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './domain/packet-detector';
 export { fitThreshold, type ThresholdFit } from './domain/threshold';
-export { ALERT_STATUSES, type AlertFilter, type AlertListener, AlertService, type AlertStatus, type AlertView } from './alerts.service';
 export { flowProblem, LiveDetection, type LiveOptions } from './live';
 export { registerDetectionRoutes } from './routes';

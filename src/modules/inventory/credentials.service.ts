@@ -101,6 +101,35 @@ export class CredentialService {
     }));
   }
 
+  /** A new secret for existing credentials (shown once); the old one stops working at once. */
+  async rotate(ctx: RequestContext, id: string): Promise<{ username: string; password: string }> {
+    ctx.require('credentials:manage');
+    if (!isUuid(id)) throw notFound('MQTT credential');
+    return ctx.scope.transaction(async (scope) => {
+      const row = await scope.get(mqttCredentials, id, 'MQTT credential');
+      const secret = newSecret(24);
+      await scope.update(
+        mqttCredentials,
+        { secretHash: hashSecret(secret), revokedAt: null },
+        eq(mqttCredentials.id, id),
+      );
+      await this.tenancy.audit(scope, ctx.actor, {
+        action: 'rotate',
+        entity: 'mqtt_credential',
+        entityId: id,
+      });
+      return { username: row.username, password: secret };
+    });
+  }
+
+  /** Credentials by client name in the caller's organisation, or null. */
+  async findByClientName(ctx: RequestContext, clientName: string) {
+    const [row] = await ctx.scope.select(mqttCredentials, eq(mqttCredentials.clientName, clientName), {
+      limit: 1,
+    });
+    return row ? { id: row.id, username: row.username, kind: row.kind as ClientKind } : null;
+  }
+
   async revoke(ctx: RequestContext, id: string): Promise<void> {
     ctx.require('credentials:manage');
     if (!isUuid(id)) throw notFound('MQTT credential');

@@ -404,6 +404,11 @@ export class InventoryService {
     return row ? toDeviceView(row) : null;
   }
 
+  async deviceById(scope: TenantScope, id: string): Promise<DeviceView | null> {
+    const [row] = await scope.select(devices, eq(devices.id, id), { limit: 1 });
+    return row ? toDeviceView(row) : null;
+  }
+
   async allDevices(scope: TenantScope): Promise<DeviceView[]> {
     return (await scope.select(devices, undefined, { orderBy: [asc(devices.name)] })).map(toDeviceView);
   }

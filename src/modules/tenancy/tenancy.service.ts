@@ -112,6 +112,11 @@ export class TenancyService {
     return toOrgRef(row);
   }
 
+  /** Every organisation (operator tools only; requests see accessibleOrganisations). */
+  async listOrganisations(): Promise<OrgRef[]> {
+    return (await this.db.select().from(organisations).orderBy(organisations.name)).map(toOrgRef);
+  }
+
   async organisation(id: string): Promise<OrgRef> {
     if (!isUuid(id)) throw notFound('organisation');
     const [row] = await this.db.select().from(organisations).where(eq(organisations.id, id));

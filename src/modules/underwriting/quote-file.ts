@@ -165,7 +165,7 @@ export function formatQuoteResult(q: QuoteFileResult): string {
     out.push(
       '',
       `technical premium ${formatMoney(t.premium.premium)} = expected insured loss ${formatMoney(t.premium.expectedInsuredLoss)} / ${t.premium.targetLossRatio} + expense ${formatMoney(t.premium.expenseLoad)} (${t.years.toLocaleString('en-US')} years, seed ${t.seed})`,
-      `gross ${formatMoney(t.insuredLoss.grossMean)}; not covered ${formatMoney(t.insuredLoss.notCoveredMean)}; waiting period ${formatMoney(t.insuredLoss.waitingPeriodMean)}; retention ${formatMoney(t.insuredLoss.retentionMean)}; coinsurance ${formatMoney(t.insuredLoss.coinsuranceMean)}; over limits ${formatMoney(t.insuredLoss.eventLimitMean)} / sublimits ${formatMoney(t.insuredLoss.sublimitMean)} / aggregate ${formatMoney(t.insuredLoss.aggregateMean)}`,
+      `gross ${formatMoney(t.insuredLoss.grossMean)}; not covered ${formatMoney(t.insuredLoss.notCoveredMean)}; uninsurable fines ${formatMoney(t.insuredLoss.uninsurableMean)}; waiting period ${formatMoney(t.insuredLoss.waitingPeriodMean)}; retention ${formatMoney(t.insuredLoss.retentionMean)}; coinsurance ${formatMoney(t.insuredLoss.coinsuranceMean)}; over limits ${formatMoney(t.insuredLoss.eventLimitMean)} / sublimits ${formatMoney(t.insuredLoss.sublimitMean)} / aggregate ${formatMoney(t.insuredLoss.aggregateMean)}`,
       `rated / technical = ${t.adequacy?.toFixed(4) ?? 'n/a'}`,
     );
   }

@@ -63,6 +63,7 @@ function terms(
     retention: usd(0),
     waitingPeriodHours: waiting,
     jurisdictions: [],
+    regulatoryPenaltyShare: 0.5,
     sections: iotCyberProduct.sections.map((s) => {
       const o = over[s.respondsTo] ?? {};
       return {
@@ -247,6 +248,21 @@ describe('insuredLoss: limits inside the aggregate', () => {
     );
     expect(cents(r.notCoveredMean)).toBe(1_000_000);
     expect(cents(r.insuredMean)).toBe(200_000);
+  });
+});
+
+describe('insuredLoss: uninsurable fines', () => {
+  it('pays no fines for the jurisdictions where they are uninsurable', () => {
+    // Regulatory loss 40,000 in GB (fines uninsurable) and US (insurable): penalty share 0.5 x 1/2 of
+    // jurisdictions = 25% not payable -> 10,000 uninsurable, 30,000 insured.
+    const t = terms(1_000_000);
+    t.jurisdictions = [
+      { code: 'GB', penaltiesInsurable: 'no', source: 'test' },
+      { code: 'US', penaltiesInsurable: 'yes', source: 'test' },
+    ];
+    const r = insuredLoss(sim(1, [{ year: 0, loss: { regulatory: 40_000 } }]), t);
+    expect(cents(r.uninsurableMean)).toBe(1_000_000);
+    expect(cents(r.insuredMean)).toBe(3_000_000);
   });
 });
 

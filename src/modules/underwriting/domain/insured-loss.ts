@@ -4,6 +4,7 @@
  * where they become money (DESIGN.md §4).
  *
  * Per event, in this order (policy wording; DESIGN.md §5):
+ *  0. regulatory: fines are not paid where uninsurable (JUR-1; penalty share x share of jurisdictions)
  *  1. business interruption: insured BI = BI loss x max(0, hours - waiting) / hours
  *  2. retention: sections with covered loss trigger; only the single highest retention among them
  *     applies, once, eroded across sections in LOSS_SECTIONS order (response costs are incurred first)
@@ -16,7 +17,7 @@ import { fromMajor, type Money, minorUnitExponent } from '../../../core/money';
 import { LOSS_SECTIONS, type LossSection, SECTION_COUNT, type SimulationResult } from '../../risk';
 import { mulDivRound } from './arith';
 import type { RateFiling } from './filing';
-import type { QuotedTerms } from './terms';
+import { type QuotedTerms, uninsurableRegulatoryShare } from './terms';
 
 export interface SectionInsuredLoss {
   lossSection: LossSection;
@@ -33,6 +34,8 @@ export interface InsuredLossResult {
   grossMean: Money;
   /** Loss in sections not bought (or not mapped to any section of the product). */
   notCoveredMean: Money;
+  /** Fines and penalties in jurisdictions where they are uninsurable (JUR-1). */
+  uninsurableMean: Money;
   waitingPeriodMean: Money;
   retentionMean: Money;
   coinsuranceMean: Money;
@@ -55,12 +58,14 @@ interface SectionSlot {
   retention: number;
   coinsurance: number;
   waiting: number | null;
+  /** Share of this section's loss the policy may pay at all (regulatory: less uninsurable fines). */
+  payable: number;
 }
 
 function slots(terms: QuotedTerms): SectionSlot[] {
-  return LOSS_SECTIONS.map((ls) => {
+  return LOSS_SECTIONS.map((ls): SectionSlot => {
     const t = terms.sections.find((s) => s.respondsTo === ls);
-    if (!t)
+    if (!t) {
       return {
         included: false,
         sectionId: null,
@@ -69,7 +74,9 @@ function slots(terms: QuotedTerms): SectionSlot[] {
         retention: 0,
         coinsurance: 0,
         waiting: null,
+        payable: 0,
       };
+    }
     return {
       included: t.included,
       sectionId: t.sectionId,
@@ -78,6 +85,7 @@ function slots(terms: QuotedTerms): SectionSlot[] {
       retention: t.retention.amount,
       coinsurance: t.coinsurance,
       waiting: t.waitingPeriodHours,
+      payable: ls === 'regulatory' ? 1 - uninsurableRegulatoryShare(terms) : 1,
     };
   });
 }
@@ -135,6 +143,7 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
   const insuredBySection = new Float64Array(S);
   const covered = new Float64Array(S);
   let notCovered = 0;
+  let uninsurable = 0;
   let waitingCut = 0;
   let retained = 0;
   let coinsured = 0;
@@ -162,12 +171,13 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
         covered[s] = 0;
         continue;
       }
-      let c = g;
+      let c = g * slot.payable;
+      uninsurable += g - c;
       if (slot.waiting !== null) {
         // Hours of outage past the waiting period, as a share of the outage (policy wording: BI).
         const share = hours > 0 ? Math.max(0, hours - slot.waiting) / hours : 0;
-        c = g * share;
-        waitingCut += g - c;
+        waitingCut += c - c * share;
+        c *= share;
       }
       covered[s] = c;
       if (c > 0 && slot.retention > retention) retention = slot.retention;
@@ -222,6 +232,7 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
     events: ev.count,
     grossMean: mean(grossTotal),
     notCoveredMean: mean(notCovered),
+    uninsurableMean: mean(uninsurable),
     waitingPeriodMean: mean(waitingCut),
     retentionMean: mean(retained),
     coinsuranceMean: mean(coinsured),

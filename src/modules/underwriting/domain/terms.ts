@@ -41,6 +41,19 @@ export interface QuotedTerms {
   waitingPeriodHours: number;
   sections: SectionTerms[];
   jurisdictions: JurisdictionTerms[];
+  /**
+   * Share of regulatory loss that is fines and penalties (filing COV-1); that share is not paid for
+   * jurisdictions where fines are uninsurable.
+   */
+  regulatoryPenaltyShare: number;
+}
+
+/** Share of regulatory loss the policy cannot pay: penalty share x share of jurisdictions where fines are uninsurable. */
+export function uninsurableRegulatoryShare(terms: QuotedTerms): number {
+  const n = terms.jurisdictions.length;
+  if (n === 0) return 0;
+  const no = terms.jurisdictions.filter((j) => j.penaltiesInsurable === 'no').length;
+  return (terms.regulatoryPenaltyShare * no) / n;
 }
 
 export const EXTORTION_SECTION = 'cyber_extortion';
@@ -99,5 +112,6 @@ export function resolveTerms(submission: Submission, product: Product, filing: R
     waitingPeriodHours: req.waitingPeriodHours,
     sections,
     jurisdictions: jurisdictionTerms(submission.organisation.jurisdictions, filing),
+    regulatoryPenaltyShare: filing.sectionWeights.regulatoryPenaltyShare,
   };
 }

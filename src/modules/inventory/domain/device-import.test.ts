@@ -129,3 +129,10 @@ describe('device file parsing', () => {
     }
   });
 });
+
+describe('device patch', () => {
+  it('changes only the facts it names (no defaults fill the rest)', async () => {
+    const { devicePatchSchema } = await import('./device-input');
+    expect(devicePatchSchema.parse({ status: 'quarantined' })).toEqual({ status: 'quarantined' });
+  });
+});

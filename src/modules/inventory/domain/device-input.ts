@@ -48,8 +48,8 @@ const day = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'not a real date');
 
-/** The writable facts of a device: one schema for the API, CSV and JSON import. */
-export const deviceInputSchema = z.strictObject({
+/** Every writable fact of a device, without defaults (a patch must not reset what it does not name). */
+const deviceFields = {
   name: z.string().trim().min(1).max(120),
   kind: z.enum(DEVICE_KINDS),
   vendor: z.string().trim().min(1).max(120),
@@ -58,25 +58,41 @@ export const deviceInputSchema = z.strictObject({
   firmwareVersion: z.string().trim().max(120).nullable().optional(),
   serial: z.string().trim().min(1).max(120).nullable().optional(),
   siteId: z.uuid().nullable().optional(),
-  ipAddresses: z.array(ip).max(16).default([]),
-  macAddresses: z.array(mac).max(16).default([]),
+  ipAddresses: z.array(ip).max(16),
+  macAddresses: z.array(mac).max(16),
   networkSegment: z.string().trim().max(60).nullable().optional(),
   segmentedFromOffice: z.boolean().nullable().optional(),
-  internetExposed: z.boolean().default(false),
-  criticality: z.enum(CRITICALITIES).default('medium'),
-  safetyCritical: z.boolean().default(false),
-  dataHeld: z.enum(DATA_HELD).default('none'),
-  credentialState: z.enum(CREDENTIAL_STATES).default('unknown'),
-  openServices: z.array(openServiceSchema).max(256).default([]),
+  internetExposed: z.boolean(),
+  criticality: z.enum(CRITICALITIES),
+  safetyCritical: z.boolean(),
+  dataHeld: z.enum(DATA_HELD),
+  credentialState: z.enum(CREDENTIAL_STATES),
+  openServices: z.array(openServiceSchema).max(256),
   supportEndDate: day.nullable().optional(),
   secureBoot: z.boolean().nullable().optional(),
   encryptedTransport: z.boolean().nullable().optional(),
-  updateMechanism: z.enum(UPDATE_MECHANISMS).default('unknown'),
-  status: z.enum(DEVICE_STATUSES).default('active'),
+  updateMechanism: z.enum(UPDATE_MECHANISMS),
+  status: z.enum(DEVICE_STATUSES),
+};
+
+/** A new device: one schema for the API, CSV and JSON import; unnamed facts take their defaults. */
+export const deviceInputSchema = z.strictObject({
+  ...deviceFields,
+  ipAddresses: deviceFields.ipAddresses.default([]),
+  macAddresses: deviceFields.macAddresses.default([]),
+  internetExposed: deviceFields.internetExposed.default(false),
+  criticality: deviceFields.criticality.default('medium'),
+  safetyCritical: deviceFields.safetyCritical.default(false),
+  dataHeld: deviceFields.dataHeld.default('none'),
+  credentialState: deviceFields.credentialState.default('unknown'),
+  openServices: deviceFields.openServices.default([]),
+  updateMechanism: deviceFields.updateMechanism.default('unknown'),
+  status: deviceFields.status.default('active'),
 });
 export type DeviceInput = z.output<typeof deviceInputSchema>;
 
-export const devicePatchSchema = deviceInputSchema.partial().strict();
+/** A change to a device: only the facts it names change. */
+export const devicePatchSchema = z.strictObject(deviceFields).partial();
 export type DevicePatch = z.output<typeof devicePatchSchema>;
 
 /** Columns of the CSV layout, in export order. `site` names a site (created on import if new). */

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { FairScenario } from '../src/modules/risk/domain/fair';
 import { simulate } from '../src/modules/risk/domain/fair';
 
@@ -118,8 +119,19 @@ export async function run(): Promise<
       value: Math.round(best),
       unit: 'ms',
       target: '< 1000 ms',
-      note: `${events.toLocaleString('en-US')} loss events; wall ${round(wall)} ms; cpu ${round(cpu)} ms`,
+      note: `${events.toLocaleString('en-US')} loss events; wall ${round(wall)} ms; cpu ${round(cpu)} ms; load average ${loadavg()[0].toFixed(1)}`,
     },
-    { name: 'fair: simulated years per second', value: Math.round(years / (best / 1000)), unit: 'years/s' },
+    {
+      name: 'fair: 1M years x 5 scenarios, process CPU (best of 3)',
+      value: Math.round(Math.min(...cpu)),
+      unit: 'ms',
+      target: '< 1000 ms',
+      note: 'user + system time of this process: less sensitive than wall time to other load on the machine',
+    },
+    {
+      name: 'fair: simulated years per second (wall)',
+      value: Math.round(years / (best / 1000)),
+      unit: 'years/s',
+    },
   ];
 }

@@ -20,6 +20,16 @@ export function mulDivRound(a: number, b: number, c: number): number {
   if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || !Number.isSafeInteger(c) || c <= 0) {
     throw invalid(`mulDivRound needs safe integers and a positive divisor, got ${a} * ${b} / ${c}`);
   }
+  const product = a * b;
+  if (Number.isSafeInteger(product)) {
+    // Exact in doubles: the product, the quotient's floor and the remainder are all safe integers.
+    // BigInt is the fallback only: it allocates, and a worksheet calls this on every line.
+    const abs = Math.abs(product);
+    const q = Math.floor(abs / c);
+    const rem = abs - q * c;
+    const rounded = rem * 2 >= c ? q + 1 : q;
+    return product < 0 ? -rounded : rounded;
+  }
   const r = divRound(BigInt(a) * BigInt(b), BigInt(c));
   const n = Number(r);
   if (!Number.isSafeInteger(n)) throw invalid(`amount ${r} is beyond the safe integer range`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { AssessedDevice, DeviceKind } from '../src/modules/vulnerabilities';
@@ -19,8 +20,8 @@ export async function run(): Promise<
   const iot = sharedData('vuln/iot-cves.json');
   const kevPath = sharedData('vuln/kev.json');
   if (!iot || !kevPath) return [];
-  const { records, digests } = loadIotRecords(iot);
-  const kev = loadKev(kevPath);
+  const { records, digests } = loadIotRecords(readFileSync(iot, 'utf8'));
+  const kev = loadKev(readFileSync(kevPath, 'utf8'));
 
   const t0 = performance.now();
   const index = buildVulnIndex({ records, kev, kevOnly: true });

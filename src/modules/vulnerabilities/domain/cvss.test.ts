@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../../../test/support/shared-data';
 import { AppError } from '../../../core/errors';
@@ -73,7 +74,7 @@ const iotPath = sharedData('vuln/iot-cves.json');
 
 describe.skipIf(!iotPath)('CVSS in the real records', () => {
   it('every published vector scores to the base score its record states', () => {
-    const { records } = loadIotRecords(iotPath!);
+    const { records } = loadIotRecords(readFileSync(iotPath!, 'utf8'));
     let n = 0;
     for (const r of records)
       for (const m of r.metrics) {

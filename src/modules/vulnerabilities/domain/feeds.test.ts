@@ -142,7 +142,7 @@ describe.skipIf(!kevPath)('parseKevCatalog on the real catalogue', () => {
 
 describe.skipIf(!iotPath)('the 38 real IoT records', () => {
   it('all parse as CVE JSON 5 records', () => {
-    const { records } = loadIotRecords(iotPath!);
+    const { records } = loadIotRecords(readFileSync(iotPath!, 'utf8'));
     expect(records).toHaveLength(38);
     const adpEntries = records.flatMap((r) => r.affected.filter((a) => a.source === 'adp'));
     expect(adpEntries).toHaveLength(39);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type KevCatalog, parseCveRecords, parseJsonText, parseKevCatalog, type VulnRecord } from './feeds';
 
 /**
@@ -57,11 +56,15 @@ export function digestToCveRecord(d: IotDigest): unknown {
   };
 }
 
-export function loadIotRecords(iotCvesPath: string): { digests: IotDigest[]; records: VulnRecord[] } {
-  const digests = parseJsonText(readFileSync(iotCvesPath, 'utf8'), iotCvesPath) as IotDigest[];
-  return { digests, records: parseCveRecords(digests.map(digestToCveRecord), iotCvesPath) };
+/** Pure: the caller reads the file (tests and benchmarks only; the product never needs it). */
+export function loadIotRecords(
+  text: string,
+  source = 'iot-cves.json',
+): { digests: IotDigest[]; records: VulnRecord[] } {
+  const digests = parseJsonText(text, source) as IotDigest[];
+  return { digests, records: parseCveRecords(digests.map(digestToCveRecord), source) };
 }
 
-export function loadKev(kevPath: string): KevCatalog {
-  return parseKevCatalog(parseJsonText(readFileSync(kevPath, 'utf8'), kevPath));
+export function loadKev(text: string, source = 'kev.json'): KevCatalog {
+  return parseKevCatalog(parseJsonText(text, source));
 }

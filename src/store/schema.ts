@@ -3,5 +3,6 @@ export * from '../modules/inventory/schema';
 export * from '../modules/tenancy/schema';
 export * from '../modules/detection/schema';
 export * from '../modules/ledger/schema';
+export * from '../modules/underwriting/schema';
 export * from '../modules/vulnerabilities/schema';
 export * from '../modules/risk/schema';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectionAlert } from '../../src/modules/detection';
+import type { DeviceInput } from '../../src/modules/inventory';
 import {
   DbNodeStore,
   inclusionProofFromLeafHashes,
@@ -19,7 +20,7 @@ import { type RequestContext, systemActor } from '../../src/modules/tenancy';
 import { type Store, TenantScope } from '../../src/store';
 import { freshStore, seedWorld, type World } from '../support/harness';
 
-const deviceInput = (tag: string) => ({
+const deviceInput = (tag: string): DeviceInput => ({
   name: `dev-${tag}`,
   kind: 'camera',
   vendor: 'Hikvision',

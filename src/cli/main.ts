@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDetect } from './commands/detect';
 import { registerFoundation } from './commands/foundation';
 import { EXIT, reportError } from './output';
 
@@ -19,6 +20,7 @@ async function run(fn: () => Promise<void>, json = false): Promise<void> {
 }
 
 registerFoundation(program, run);
+registerDetect(program, run);
 
 try {
   await program.parseAsync(process.argv);

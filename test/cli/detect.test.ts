@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildFrame, type PcapPacket, writePcap } from '../../src/modules/telemetry';
+import { repoRoot, sharedData } from '../support/shared-data';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Rows after the header, split into [id, score, alert]. */
+function scoreRows(path: string): string[][] {
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  expect(lines[0]).toBe('id,score,alert');
+  return lines.slice(1).map((l) => l.split(','));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cw-detect-'));
+const TRAIN = 1200;
+
+/**
+ * Two minutes of a camera polling its NVR every 50 ms, then a host sweeping TCP ports 1..600 of the
+ * camera's neighbourhood: enough packets to train and a scan the detector should name.
+ */
+function scanCapture(): Uint8Array {
+  const packets: PcapPacket[] = [];
+  let t = 1_700_000_000;
+  for (let i = 0; i < 2400; i++) {
+    t += 0.05;
+    const out = i % 2 === 0;
+    packets.push({
+      time: t,
+      data: buildFrame({
+        srcMac: out ? '02:00:00:00:00:0a' : '02:00:00:00:00:0b',
+        dstMac: out ? '02:00:00:00:00:0b' : '02:00:00:00:00:0a',
+        ip: { src: out ? '10.0.0.10' : '10.0.0.20', dst: out ? '10.0.0.20' : '10.0.0.10' },
+        tcp: {
+          srcPort: out ? 50_000 : 554,
+          dstPort: out ? 554 : 50_000,
+          flags: 0x18,
+          payload: new Uint8Array(out ? 120 : 1200),
+        },
+      }),
+    });
+  }
+  for (let port = 1; port <= 600; port++) {
+    t += 0.002;
+    packets.push({
+      time: t,
+      data: buildFrame({
+        srcMac: '02:00:00:00:00:66',
+        dstMac: '02:00:00:00:00:0a',
+        ip: { src: '10.0.0.66', dst: `10.0.0.${1 + (port % 50)}` },
+        tcp: { srcPort: 40_000, dstPort: port, flags: 0x02 },
+      }),
+    });
+  }
+  return writePcap(packets);
+}
+
+describe('coverwatch detect', () => {
+  const pcap = join(dir, 'scan.pcap');
+  const bytes = scanCapture();
+  writeFileSync(pcap, bytes);
+
+  it('writes one row per packet, empty scores while training, and a JSON summary', async () => {
+    const out = join(dir, 'scan.csv');
+    const r = await cli(['detect', pcap, '--train', String(TRAIN), '--scores', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    const rows = scoreRows(out);
+    expect(summary.detector).toBe('packet');
+    expect(summary.records).toBe(3000);
+    expect(rows).toHaveLength(summary.records);
+    expect(rows.map((r) => Number(r[0]))).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    for (const [, score, alert] of rows.slice(0, TRAIN)) expect([score, alert]).toEqual(['', '']);
+    for (const [, score, alert] of rows.slice(TRAIN)) {
+      expect(Number.isFinite(Number(score)) && score !== '').toBe(true);
+      expect(['0', '1']).toContain(alert);
+    }
+    const alerted = rows.filter((r) => r[2] === '1').length;
+    expect(summary.alertRecords).toBe(alerted);
+    expect(summary.scored).toBe(3000 - TRAIN);
+    // The sweep comes from a host never seen in training: at least one alert must name it.
+    expect(summary.alerts.some((a: { subject: string }) => a.subject === '10.0.0.66')).toBe(true);
+    const byTechnique = Object.values(summary.alertsByTechnique as Record<string, number>);
+    expect(byTechnique.reduce((a, b) => a + b, 0)).toBe(summary.alertCount);
+  }, 120_000);
+
+  it('prints a readable summary with the alert table', async () => {
+    const out = join(dir, 'scan-text.csv');
+    const r = await cli(['detect', pcap, '--train', String(TRAIN), '--scores', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('3000 packets');
+    expect(r.stdout).toMatch(/top \d+ alerts:/);
+    expect(r.stdout).toContain('10.0.0.66');
+  }, 120_000);
+
+  it('exits 3 on a truncated capture, names the byte offset and leaves no scores file', async () => {
+    const cut = join(dir, 'cut.pcap');
+    // Cut inside the data of the last packet: the reader must say where that record starts.
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const out = join(dir, 'cut.csv');
+    const r = await cli(['detect', cut, '--train', String(TRAIN), '--scores', out]);
+    expect(r.code).toBe(3);
+    const lastRecord = bytes.length - (16 + 54); // SYN frame: 14 Ethernet + 20 IP + 20 TCP
+    expect(r.stderr).toContain(`byte ${lastRecord}`);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it('exits 4 when the file is missing and 3 when the format is unknown', async () => {
+    const missing = await cli(['detect', join(dir, 'nope.pcap'), '--scores', join(dir, 'x.csv')]);
+    expect(missing.code).toBe(4);
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, 'hello, this is not a capture\n');
+    const unknown = await cli(['detect', junk, '--scores', join(dir, 'y.csv'), '--json']);
+    expect(unknown.code).toBe(3);
+    expect(JSON.parse(unknown.stdout).error.details[0].offset).toBe(0);
+  }, 120_000);
+
+  const modbus = sharedData('pcap/lemay_send_a_fake_command_modbus_6RTU.pcap');
+  describe.skipIf(!modbus)('on the real Modbus capture', () => {
+    it('scores every packet after T = 3824 and none before', async () => {
+      const out = join(dir, 'modbus.csv');
+      const r = await cli(['detect', modbus as string, '--train', '3824', '--scores', out, '--json']);
+      expect(r.code).toBe(0);
+      const summary = JSON.parse(r.stdout);
+      const rows = scoreRows(out);
+      expect(rows).toHaveLength(summary.records);
+      const labels = readFileSync((modbus as string).replace(/\.pcap$/, '.labels.tsv'), 'utf8')
+        .trimEnd()
+        .split('\n');
+      expect(rows).toHaveLength(labels.length - 1);
+      expect(rows.slice(0, 3824).every((r) => r[1] === '')).toBe(true);
+      expect(rows.slice(3824).every((r) => r[1] !== '')).toBe(true);
+    }, 120_000);
+  });
+
+  const hue = sharedData('iot23/Honeypot-Capture-4-1.conn.log');
+  describe.skipIf(!hue)('on a Zeek conn.log', () => {
+    it('writes one row per flow keyed by uid, in file order', async () => {
+      const out = join(dir, 'hue.csv');
+      const r = await cli(['detect', hue as string, '--scores', out, '--json']);
+      expect(r.code).toBe(0);
+      const summary = JSON.parse(r.stdout);
+      expect(summary.detector).toBe('flow');
+      const rows = scoreRows(out);
+      const uids = readFileSync(hue as string, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split('\t')[1]);
+      expect(summary.records).toBe(uids.length);
+      expect(rows.map((r) => r[0])).toEqual(uids);
+      expect(rows.filter((r) => r[2] === '1')).toHaveLength(summary.alertRecords);
+    }, 120_000);
+
+    it('refuses --train on a flow log', async () => {
+      const r = await cli(['detect', hue as string, '--train', '10', '--scores', join(dir, 'z.csv')]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('--train');
+    }, 120_000);
+  });
+});

@@ -1,5 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AssessedDevice, VulnerabilityFinding } from '../../vulnerabilities';
+import { sharedData } from '../../../../test/support/shared-data';
+import {
+  type AssessedDevice,
+  buildVulnIndex,
+  matchDevice,
+  parseCveRecords,
+  parseKevCatalog,
+  type VulnerabilityFinding,
+} from '../../vulnerabilities';
+import { digestToCveRecord, type IotDigest } from '../../vulnerabilities/domain/iot-digest.test-support';
 import { baselineById } from './baseline';
 import { evaluateDevice, evaluateOrganisation } from './evaluate';
 
@@ -179,5 +189,37 @@ describe('evaluateOrganisation', () => {
       ['cam-3', 'credentialState is "shared"'],
     ]);
     expect(ev.totals.met + ev.totals.not_met + ev.totals.unknown).toBe(3 * psti.requirements.length);
+  });
+});
+
+const iotPath = sharedData('vuln/iot-cves.json');
+const kevPath = sharedData('vuln/kev.json');
+
+describe.skipIf(!iotPath || !kevPath)('with findings from the real KEV-listed records', () => {
+  it('an affected, overdue known-exploited CVE fails CRA I(2)(a) and II(2) for that device only', () => {
+    const records = parseCveRecords(
+      (JSON.parse(readFileSync(iotPath!, 'utf8')) as IotDigest[]).map(digestToCveRecord),
+      'iot-cves.json',
+    );
+    const kev = parseKevCatalog(JSON.parse(readFileSync(kevPath!, 'utf8')));
+    const index = buildVulnIndex({ records, kev, kevOnly: true });
+    const router: AssessedDevice = {
+      ...good,
+      id: 'r-1',
+      name: 'Branch router',
+      kind: 'router',
+      vendor: 'D-Link',
+      product: 'DIR-645',
+      model: null,
+      firmwareVersion: '1.03',
+    };
+    const devices = [good, router];
+    const vulnFindings = devices.flatMap((d) => matchDevice(index, d));
+    const ev = evaluateOrganisation(cra, devices, { asOf, vulnFindings });
+    const a = ev.requirements.find((r) => r.requirementId === 'I(2)(a)')!;
+    expect(a.failing.map((f) => f.deviceId)).toEqual(['r-1']);
+    expect(a.failing[0].explanation).toContain('CVE-2015-2051');
+    const ii2 = ev.requirements.find((r) => r.requirementId === 'II(2)')!;
+    expect(ii2.failing[0].explanation).toContain('CVE-2015-2051 (due 2022-08-10)');
   });
 });

@@ -79,7 +79,7 @@ describe('coverwatch ledger export / verify', () => {
       await s.inventory.updateDevice(ctx, device.id, { firmwareVersion: v });
     const held = await s.ledger.publishCheckpoint(ctx.scope);
     writeFileSync(heldFile, held.checkpoint);
-    await s.inventory.updateDevice(ctx, device.id, { firmwareVersion: '4.6.0', status: 'isolated' });
+    await s.inventory.updateDevice(ctx, device.id, { firmwareVersion: '4.6.0', status: 'quarantined' });
     await s.ledger.appendMany(ctx.scope, [
       { type: 'response_action', ref: 'act-1', payload: { action: 'isolate', deviceId: device.id } },
       { type: 'claim_document', ref: 'doc-1', payload: { name: 'invoice.pdf', sha256: 'ab'.repeat(32) } },

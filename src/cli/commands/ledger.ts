@@ -43,21 +43,29 @@ function checkHeldCheckpoint(report: BundleReport, bundle: unknown, heldNote: st
     }
   };
   const held = openCheckpoint(heldNote, parseVerifierKey(vkey));
-  if (!held.ok) return add(false, `the older checkpoint you hold does not verify: ${held.message}`);
+  if (!held.ok) {
+    add(false, `the older checkpoint you hold does not verify: ${held.message}`);
+    return;
+  }
   const older = (bundle as Partial<EvidenceBundle>).older;
-  if (!older) return add(false, 'the bundle carries no consistency proof from an older checkpoint');
+  if (!older) {
+    add(false, 'the bundle carries no consistency proof from an older checkpoint');
+    return;
+  }
   let inBundle: ReturnType<typeof parseCheckpoint>;
   try {
     inBundle = parseCheckpoint(parseNote(older.checkpoint).text);
   } catch (e) {
-    return add(false, `the bundle's older checkpoint is malformed: ${(e as Error).message}`);
+    add(false, `the bundle's older checkpoint is malformed: ${(e as Error).message}`);
+    return;
   }
   const h = held.checkpoint;
   if (inBundle.origin !== h.origin || inBundle.size !== h.size || !inBundle.rootHash.equals(h.rootHash)) {
-    return add(
+    add(
       false,
       `the bundle proves consistency from size ${inBundle.size}, not from the checkpoint you hold (size ${h.size}, root ${h.rootHash.toString('base64')})`,
     );
+    return;
   }
   add(true, `the bundle's checkpoint extends the one you hold (size ${h.size})`);
 }

@@ -1,3 +1,5 @@
+import { invalid } from '../../../core/errors';
+
 /**
  * The facts risk scoring works from. Inventory maps its device rows onto `AssessedDevice`,
  * vulnerabilities and detection supply the findings and alert counts per device; the organisation
@@ -124,6 +126,8 @@ export function effectiveControls(
   asOf: string,
 ): Record<ControlName, ControlState> {
   const at = Date.parse(asOf);
+  if (Number.isNaN(at))
+    throw invalid(`asOf is not a date: ${asOf}`, [{ field: 'asOf', message: 'must be ISO 8601' }]);
   const out = {} as Record<ControlName, ControlState>;
   for (const control of CONTROLS) {
     const m = measured?.[control];
@@ -139,8 +143,13 @@ export function effectiveControls(
     // Of several attestations for one control, the one in force that expires last counts.
     let best: Attestation | undefined;
     let expired: Attestation | undefined;
+    let denied: Attestation | undefined;
     for (const a of attestations) {
-      if (a.control !== control || !a.attested) continue;
+      if (a.control !== control) continue;
+      if (!a.attested) {
+        denied = a;
+        continue;
+      }
       const until = Date.parse(a.expiresAt);
       if (!(until > at)) expired = a;
       else if (a.evidence.trim() !== '' && (!best || until > Date.parse(best.expiresAt))) best = a;
@@ -160,6 +169,14 @@ export function effectiveControls(
         source: 'none',
         detail: `attestation expired ${expired.expiresAt}: counts as absent`,
         evidence: expired.evidence,
+      };
+    } else if (denied) {
+      out[control] = {
+        control,
+        present: false,
+        source: 'attested',
+        detail: 'attested as not in place',
+        evidence: denied.evidence,
       };
     } else
       out[control] = { control, present: false, source: 'none', detail: 'neither measured nor attested' };

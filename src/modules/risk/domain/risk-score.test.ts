@@ -90,6 +90,20 @@ describe('controls', () => {
       source: 'attested',
       evidence: 'tabletop minutes',
     });
+    const denied = effectiveControls(
+      [
+        {
+          control: 'vendor_secure_update',
+          attested: false,
+          evidence: 'vendor has no policy',
+          expiresAt: '2027-01-01',
+        },
+      ],
+      undefined,
+      asOf,
+    );
+    expect(denied.vendor_secure_update).toMatchObject({ present: false, source: 'attested' });
+    expect(() => effectiveControls([], undefined, 'yesterday')).toThrow(/asOf/);
   });
 
   it("a device's measured secure-boot facts beat the organisation's attestation", () => {

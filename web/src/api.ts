@@ -181,6 +181,75 @@ export interface ImportResult {
   sitesCreated: string[];
 }
 
+// ---- detection (src/modules/detection/alerts.service.ts AlertView) ----
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export interface Alert {
+  id: string;
+  orgId: string;
+  deviceId: string | null;
+  deviceName: string | null;
+  subject: string;
+  behaviour: string;
+  technique: { id: string; name: string; tactic: string; matrix: string };
+  severity: Severity;
+  score: number;
+  summary: string;
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  windows: number;
+  evidence: Record<string, unknown>;
+  source: string;
+  sensor: string | null;
+  status: AlertStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Query of GET /api/v1/alerts; severity, status and behaviour are comma-separated lists on the wire. */
+export interface AlertQuery {
+  severity?: string;
+  status?: string;
+  behaviour?: string;
+  technique?: string;
+  deviceId?: string;
+  since?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  actorKind: string;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  details: Record<string, unknown>;
+  at: string;
+}
+
+export interface TrafficPoint {
+  minute: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  alerting: number;
+}
+
+/**
+ * URL of the server-sent alert stream. EventSource cannot send headers, so the acting organisation
+ * goes in the query (the server reads ?org= on this route only).
+ */
+export function alertStreamUrl(): string {
+  return `/api/v1/alerts/stream${queryString({ org: actingOrgId() })}`;
+}
+
 // ---- acting organisation (x-org-id) ----
 
 const ORG_KEY = 'coverwatch.orgId';
@@ -306,6 +375,20 @@ export const api = {
     json<{ items: DeviceHistoryEntry[] }>(`/devices/${encodeURIComponent(id)}/history`, { signal }),
   updateDevice: (id: string, patch: Partial<Pick<Device, 'status'>>) =>
     json<Device>(`/devices/${encodeURIComponent(id)}`, { method: 'PATCH', json: patch }),
+
+  alerts: (query: AlertQuery, signal?: AbortSignal) => json<Page<Alert>>('/alerts', { query, signal }),
+  alert: (id: string, signal?: AbortSignal) => json<Alert>(`/alerts/${encodeURIComponent(id)}`, { signal }),
+  /** Triage; needs 'inventory:write'. The server writes the change to the audit log. */
+  setAlertStatus: (id: string, status: AlertStatus, note?: string) =>
+    json<Alert>(`/alerts/${encodeURIComponent(id)}`, { method: 'PATCH', json: { status, note } }),
+  /** Needs 'audit:read'; newest first. */
+  audit: (query: { entity?: string; limit?: number; offset?: number }, signal?: AbortSignal) =>
+    json<{ total: number; items: AuditEntry[] }>('/audit', { query, signal }),
+  deviceTraffic: (id: string, hours: number, signal?: AbortSignal) =>
+    json<{ deviceId: string; points: TrafficPoint[] }>(`/devices/${encodeURIComponent(id)}/traffic`, {
+      query: { hours },
+      signal,
+    }),
 
   /** The file is sent as the body; the server validates every row and imports all or none. */
   importDevices: (file: Blob, contentType: 'text/csv' | 'application/json') =>

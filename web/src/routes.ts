@@ -32,10 +32,15 @@ function page<K extends string>(
 const InventoryPage = page(() => import('./pages/Inventory'), 'InventoryPage');
 const DevicePage = page(() => import('./pages/Device'), 'DevicePage');
 const ImportPage = page(() => import('./pages/Import'), 'ImportPage');
+const AlertsPage = page(() => import('./pages/Alerts'), 'AlertsPage');
+const AlertPage = page(() => import('./pages/Alert'), 'AlertPage');
 
 export const HOME = '/inventory';
 
 export const ROUTES: PageRoute[] = [
+  // Detection first: what is happening now comes before what is owned.
+  { path: '/alerts', title: 'Alerts', component: AlertsPage, nav: { section: 'Detection', label: 'Alerts' } },
+  { path: '/alerts/:id', title: 'Alert', component: AlertPage },
   {
     path: '/inventory',
     title: 'Devices',

@@ -43,9 +43,12 @@ export function registerDetectionRoutes(
       schema: {
         tags: ['detection'],
         summary: 'Server-sent events: every alert stored or updated, as it happens',
+        // EventSource cannot send headers, so the acting organisation may come as ?org= instead of x-org-id.
+        querystring: z.object({ org: z.string().max(100).optional() }),
       },
     },
     async (req, reply) => {
+      if (req.query.org) req.headers['x-org-id'] = req.query.org;
       const ctx = await contextOf(req);
       ctx.require('read');
       reply.hijack();

@@ -7,6 +7,7 @@ import {
   type DeviceHistoryEntry,
   type DeviceStatus,
 } from '../api';
+import { AlertTable } from '../components/Alerts';
 import {
   Badge,
   CredentialBadge,
@@ -17,7 +18,8 @@ import {
   YesNo,
 } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { formatTime } from '../format';
+import { TrafficChart } from '../components/TrafficChart';
+import { formatCount, formatTime } from '../format';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
@@ -134,6 +136,8 @@ export function DevicePage({ params }: PageProps) {
         </Facts>
       </div>
 
+      <DeviceDetection deviceId={d.id} />
+
       <section className="card">
         <h2>Open services</h2>
         {d.openServices.length === 0 ? (
@@ -169,6 +173,57 @@ export function DevicePage({ params }: PageProps) {
         {history.data && <History items={history.data.items} />}
       </section>
     </div>
+  );
+}
+
+const TRAFFIC_HOURS = 6;
+
+/** What detection saw of this device: per-minute traffic over the last hours and its alerts. */
+function DeviceDetection({ deviceId }: { deviceId: string }) {
+  const traffic = useResource(
+    (signal) =>
+      api.deviceTraffic(deviceId, TRAFFIC_HOURS, signal).then((r) => ({ ...r, loadedAt: Date.now() })),
+    [deviceId],
+  );
+  const alerts = useResource((signal) => api.alerts({ deviceId, limit: 20 }, signal), [deviceId]);
+  const points = traffic.data?.points ?? [];
+  return (
+    <>
+      <section className="card">
+        <div className="page-header">
+          <h2>Traffic, last {TRAFFIC_HOURS} h</h2>
+          <button className="btn" onClick={traffic.reload}>
+            Refresh
+          </button>
+        </div>
+        {traffic.error && <ErrorPanel error={traffic.error} />}
+        {traffic.data &&
+          (points.length === 0 ? (
+            <div className="muted" data-testid="no-traffic">
+              No flows from this device in the last {TRAFFIC_HOURS} hours.
+            </div>
+          ) : (
+            <TrafficChart points={points} hours={TRAFFIC_HOURS} now={traffic.data.loadedAt} />
+          ))}
+      </section>
+      <section className="card">
+        <div className="page-header">
+          <h2>Alerts{alerts.data && <span className="muted"> ({formatCount(alerts.data.total)})</span>}</h2>
+          {alerts.data && alerts.data.total > alerts.data.items.length && (
+            <Link to={`/alerts?deviceId=${deviceId}`}>All {formatCount(alerts.data.total)} alerts</Link>
+          )}
+        </div>
+        {alerts.error && <ErrorPanel error={alerts.error} />}
+        {alerts.data &&
+          (alerts.data.items.length === 0 ? (
+            <div className="muted" data-testid="no-device-alerts">
+              No alerts for this device.
+            </div>
+          ) : (
+            <AlertTable items={alerts.data.items} showDevice={false} />
+          ))}
+      </section>
+    </>
   );
 }
 

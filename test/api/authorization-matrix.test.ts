@@ -155,9 +155,53 @@ const ROUTES: Route[] = [
     url: (i) => `/api/v1/tokens/${i.token}`,
     allowed: { admin: 204 },
   },
+  // Ledger: after PATCH /devices/{id} above, acme's log holds entries; the checkpoint is published first.
+  {
+    method: 'POST',
+    path: '/api/v1/ledger/checkpoints',
+    url: () => '/api/v1/ledger/checkpoints',
+    allowed: { admin: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ledger/checkpoints/latest',
+    url: () => '/api/v1/ledger/checkpoints/latest',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ledger/entries',
+    url: () => '/api/v1/ledger/entries',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ledger/entries/{index}',
+    url: () => '/api/v1/ledger/entries/0',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ledger/entries/{index}/proof',
+    url: () => '/api/v1/ledger/entries/0/proof',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ledger/consistency',
+    url: () => '/api/v1/ledger/consistency?from=1',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/ledger/export',
+    url: () => '/api/v1/ledger/export',
+    body: () => ({ types: ['device_change'] }),
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
 ];
 
-const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
+const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/ledger/key']);
 
 describe('authorization matrix', () => {
   let store: Store;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { iotCyberFiling202601 as filing } from './catalogue';
 import { manufacturerSubmission, retailerSubmission } from './fixtures';
-import { increasedLimitFactor, rate } from './rating';
+import { rate } from './rating';
 import { parseSubmission } from './submission';
+import { increasedLimitFactor } from './tables';
 
 const lines = (r: ReturnType<typeof rate>) =>
   r.worksheet.map((l) => [l.clause, l.factor, l.premiumAfter.amount] as const);

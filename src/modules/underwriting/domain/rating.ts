@@ -5,17 +5,9 @@
  */
 import type { AppError } from '../../../core/errors';
 import { type Money, minorUnitExponent } from '../../../core/money';
-import {
-  applyFactor,
-  formatAmount,
-  formatFactor,
-  groupThousands,
-  interpolate,
-  mulDivRound,
-  toFactor4,
-} from './arith';
+import { applyFactor, formatAmount, formatFactor, groupThousands, mulDivRound, toFactor4 } from './arith';
 import { productById } from './catalogue';
-import type { RateFiling, RateTable } from './filing';
+import type { RateFiling } from './filing';
 import type { Product } from './product';
 import {
   checkAppetite,
@@ -26,6 +18,7 @@ import {
   revenueBand,
 } from './rules';
 import { type Submission, totalDevices } from './submission';
+import { describeTable, increasedLimitFactor, lookup } from './tables';
 import { type QuotedTerms, resolveTerms } from './terms';
 
 export type FactorSource = 'rate_filing' | 'submission' | 'assessment' | 'attestation' | 'measurement';
@@ -68,18 +61,6 @@ export interface RateOptions {
   /** Defaults to the shipped product the filing rates. */
   product?: Product;
 }
-
-/** ILF of an amount: the filing table between its points; proportional below the first (sublimits). */
-export function increasedLimitFactor(filing: RateFiling, amountMinor: number): number | undefined {
-  const t = filing.increasedLimitFactors;
-  const [x0, y0] = t.points[0];
-  const raw =
-    amountMinor < x0 ? (y0 * amountMinor) / x0 : interpolate(t.points, amountMinor, t.interpolation);
-  return raw === undefined ? undefined : toFactor4(raw) / 10_000;
-}
-
-const lookup = (t: RateTable, x: number): number | undefined =>
-  interpolate(t.points, x, t.interpolation, t.clamp ?? false);
 
 function status(errors: AppError[], referrals: Referral[]): QuoteStatus {
   if (errors.length) return 'invalid';
@@ -446,23 +427,6 @@ function worksheetFor(
     Math.max(before, min.amountMinor),
   );
   return lines;
-}
-
-function describeTable(t: RateTable, x: number, fmtX: (x: number) => string): string {
-  const pts = t.points;
-  const exact = pts.find((p) => p[0] === x);
-  if (exact) return `table point ${fmtX(x)} -> ${exact[1]}`;
-  if (x < pts[0][0]) return t.clamp ? `below the table: clamped to ${pts[0][1]}` : `below the table`;
-  if (x > pts[pts.length - 1][0])
-    return t.clamp ? `above the table: clamped to ${pts[pts.length - 1][1]}` : 'above the table';
-  const i = pts.findIndex((p) => p[0] > x) - 1;
-  const [x0, y0] = pts[i];
-  const [x1, y1] = pts[i + 1];
-  const how =
-    t.interpolation === 'log'
-      ? `ln(x/${fmtX(x0)}) / ln(${fmtX(x1)}/${fmtX(x0)})`
-      : `(x - ${fmtX(x0)}) / (${fmtX(x1)} - ${fmtX(x0)})`;
-  return `between ${fmtX(x0)} -> ${y0} and ${fmtX(x1)} -> ${y1}, ${t.interpolation} interpolation: ${y0} + ${(y1 - y0).toFixed(4)} x ${how}`;
 }
 
 function topFactors(s: Submission): string {

@@ -14,10 +14,14 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError, newId } from '../core';
+import { registerComplianceRoutes } from '../modules/compliance';
 import { registerDetectionRoutes } from '../modules/detection';
 import { registerInventoryRoutes } from '../modules/inventory';
 import { registerLedgerRoutes } from '../modules/ledger';
+import { registerRiskRoutes } from '../modules/risk';
 import { type Actor, type RequestContext, registerTenancyRoutes, SESSION_COOKIE } from '../modules/tenancy';
+import { registerUnderwritingRoutes } from '../modules/underwriting';
+import { registerVulnerabilityRoutes } from '../modules/vulnerabilities';
 import { errorHandler } from './errors';
 import type { ContextOf, ZodApp } from './http';
 import type { Metrics } from './metrics';
@@ -133,6 +137,10 @@ export async function buildApp(opts: AppOptions) {
     contextOf,
   });
   registerLedgerRoutes(app, { ledger: services.ledger, contextOf });
+  registerVulnerabilityRoutes(app, { feeds: services.feeds, findings: services.findings, contextOf });
+  registerRiskRoutes(app, { risk: services.risk, contextOf });
+  registerComplianceRoutes(app, { baselines: services.baselines, contextOf });
+  registerUnderwritingRoutes(app, { quotes: services.quotes, contextOf });
   // --- more module routes: register here ---
   for (const extra of opts.extraRoutes ?? []) extra(app, contextOf);
 

@@ -1,10 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, Logger } from '../core';
+import { BaselineService } from '../modules/compliance';
 import { AlertService, type AlertView } from '../modules/detection';
 import { CredentialService, InventoryService } from '../modules/inventory';
 import { LedgerService } from '../modules/ledger';
+import { RiskService } from '../modules/risk';
 import { TenancyService } from '../modules/tenancy';
-import type { Store } from '../store';
+import { QuoteService, SubmissionService } from '../modules/underwriting';
+import { FeedService, FindingsService } from '../modules/vulnerabilities';
+import { type Store, TenantScope, tables } from '../store';
+
+/** Device facts whose change can change its findings. */
+const REASSESS_ON = ['firmwareVersion', 'openServices', 'internetExposed', 'credentialState', 'status'];
 
 /** In-process fan-out of stored alerts to dashboard streams, per organisation. */
 export class AlertHub {
@@ -29,6 +36,11 @@ export interface Services {
   alerts: AlertService;
   alertHub: AlertHub;
   ledger: LedgerService;
+  feeds: FeedService;
+  findings: FindingsService;
+  risk: RiskService;
+  baselines: BaselineService;
+  quotes: QuoteService;
   // --- more module services: add the field here ---
 }
 
@@ -43,7 +55,37 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
   services.ledger = new LedgerService(store.db, tenancy, clock, {
     dataDir: process.env.DATA_DIR || '.coverwatch',
   });
+  services.feeds = new FeedService(store.db, clock);
+  services.findings = new FindingsService(services.feeds, inventory, clock);
+  services.risk = new RiskService(
+    {
+      allDevices: (scope) => inventory.allDevices(scope),
+      openFindings: (scope) => services.findings.openFindings(scope),
+      alertCountsByDevice: (scope, since) => alerts.alertCountsByDevice(scope, since),
+    },
+    clock,
+  );
+  services.baselines = new BaselineService(
+    {
+      allDevices: (scope) => inventory.allDevices(scope),
+      openFindings: (scope) => services.findings.openFindings(scope),
+    },
+    clock,
+  );
   // --- more module services: construct here and add to `services` ---
+  // Quotes read the insured's measured assessment: stored findings, device facts, recent alerts.
+  const submissions = new SubmissionService(tenancy, clock, {
+    describe: 'measured assessment: open findings (CVE, KEV, configuration), device facts, 30-day alerts',
+    load: (ctx) => services.risk.assessmentInput(ctx.scope),
+  });
+  services.quotes = new QuoteService(store.db, tenancy, submissions, clock);
+  services.quotes.onBind(async (p, scope) => {
+    await services.ledger.append(scope, {
+      type: 'policy_document',
+      ref: p.id,
+      payload: { number: p.number, declarationsSha256: p.declarationsHash, quoteId: p.quoteId },
+    });
+  });
 
   // --- cross-module wiring (listeners run inside the writer's transaction) ---
   // Evidence: every device change and every alert version is logged in the same transaction.
@@ -52,6 +94,20 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
   });
   alerts.onAlert(async (a, _created, scope) => {
     await services.ledger.append(scope, { type: 'alert', ref: a.id, payload: a });
+  });
+  // Findings follow the device: a firmware or exposure change re-evaluates it in the same transaction.
+  inventory.onDeviceChange(async (c, scope) => {
+    if (REASSESS_ON.some((k) => k in c.change)) await services.findings.assessDevice(scope, c.deviceId);
+  });
+  // Each assessment stores the risk scores it leads to (the trend chart's history).
+  services.findings.onAssessed(async (scope) => {
+    await services.risk.record(scope);
+  });
+  // New feeds change every organisation's findings.
+  services.feeds.onImport(async () => {
+    const orgs = await store.db.selectDistinct({ orgId: tables.devices.orgId }).from(tables.devices);
+    for (const { orgId } of orgs)
+      await services.findings.assessOrganisation(new TenantScope(store.db, orgId));
   });
   alerts.onAlert((a) => {
     // After the transaction commits would be ideal; a stream seeing an alert a moment early is harmless.

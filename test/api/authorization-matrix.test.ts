@@ -20,6 +20,7 @@ interface Route {
 }
 
 let counter = 0;
+const MATRIX_ORG = 'b3476cb9-2e3d-41a6-98d0-0f47421a65b6';
 const ROUTES: Route[] = [
   {
     method: 'GET',
@@ -197,6 +198,110 @@ const ROUTES: Route[] = [
     path: '/api/v1/ledger/export',
     url: () => '/api/v1/ledger/export',
     body: () => ({ types: ['device_change'] }),
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  // Assessment (feeds are global: only an administrator in their own organisation may import them).
+  {
+    method: 'GET',
+    path: '/api/v1/feeds',
+    url: () => '/api/v1/feeds',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/feeds/cve',
+    url: () => '/api/v1/feeds/cve',
+    body: (n) => ({
+      dataType: 'CVE_RECORD',
+      dataVersion: '5.1',
+      cveMetadata: { cveId: `CVE-2099-${1000 + n}`, assignerOrgId: MATRIX_ORG, state: 'PUBLISHED' },
+      containers: {
+        cna: {
+          providerMetadata: { orgId: MATRIX_ORG, shortName: 'example' },
+          descriptions: [{ lang: 'en', value: 'A bug.' }],
+          affected: [
+            { vendor: 'Example', product: 'Flux', versions: [{ version: '1.0', status: 'affected' }] },
+          ],
+          references: [{ url: 'https://example.org/a' }],
+        },
+      },
+    }),
+    allowed: { admin: 201 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/feeds/kev',
+    url: () => '/api/v1/feeds/kev',
+    body: () => ({
+      title: 'KEV',
+      catalogVersion: '2099.01.01',
+      dateReleased: '2099-01-01T00:00:00Z',
+      count: 0,
+      vulnerabilities: [],
+    }),
+    allowed: { admin: 201 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/feeds/epss',
+    url: () => '/api/v1/feeds/epss',
+    contentType: 'text/csv',
+    body: () =>
+      '#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\nCVE-2099-0001,0.5,0.9\n',
+    allowed: { admin: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/findings',
+    url: () => '/api/v1/findings',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/devices/{id}/findings',
+    url: (i) => `/api/v1/devices/${i.device}/findings`,
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/assessments',
+    url: () => '/api/v1/assessments',
+    allowed: { admin: 201, analyst: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/baselines',
+    url: () => '/api/v1/baselines',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/baselines/{id}/evaluation',
+    url: () => '/api/v1/baselines/uk-psti/evaluation',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/baselines/{id}/report',
+    url: () => '/api/v1/baselines/uk-psti/report',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/risk',
+    url: () => '/api/v1/risk',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/risk/history',
+    url: () => '/api/v1/risk/history',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/devices/{id}/risk',
+    url: (i) => `/api/v1/devices/${i.device}/risk`,
     allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
   },
 ];

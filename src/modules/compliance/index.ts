@@ -2,6 +2,8 @@
  * Compliance: baselines as data (ETSI EN 303 645, UK PSTI, NISTIR 8259A, EU CRA Annex I), evaluated
  * per device and per organisation from device facts, findings and attestations; printable reports.
  */
+
+export { BaselineService, type BaselineSummary, type ComplianceSources } from './baselines.service';
 export {
   type Baseline,
   baselineById,
@@ -26,3 +28,4 @@ export {
   type RequirementSummary,
 } from './domain/evaluate';
 export { escapeHtml, type ReportOptions, renderBaselineReport } from './domain/report-html';
+export { registerComplianceRoutes } from './routes';

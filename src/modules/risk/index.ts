@@ -35,3 +35,5 @@ export type { OrganisationProfile, OrganisationScenarios, ScenarioParameters } f
 export { DEFAULT_SCENARIO_PARAMETERS, scenariosForOrganisation } from './domain/scenarios';
 export type { FairFileOptions, FairReport, ScenarioFile } from './fair-file';
 export { formatFairReport, parseScenarioFile, runFairFile, runScenarioFile } from './fair-file';
+export { type OrganisationRiskView, type RiskPoint, RiskService, type RiskSources } from './risk.service';
+export { registerRiskRoutes } from './routes';

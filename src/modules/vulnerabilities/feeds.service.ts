@@ -173,7 +173,12 @@ export class FeedService {
         kind,
         records: Number(n),
         lastImport: last
-          ? { at: last.at.toISOString(), records: last.records, version: last.version, importedBy: last.importedBy }
+          ? {
+              at: last.at.toISOString(),
+              records: last.records,
+              version: last.version,
+              importedBy: last.importedBy,
+            }
           : null,
       });
     }
@@ -202,7 +207,6 @@ export class FeedService {
     return index;
   }
 }
-
 
 function sqlExcluded(column: string) {
   return sql.raw(`excluded."${column}"`);

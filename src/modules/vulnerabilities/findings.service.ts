@@ -3,7 +3,7 @@ import { type Clock, isUuid, newId, notFound } from '../../core';
 import type { TenantScope } from '../../store';
 import type { DeviceView } from '../inventory';
 import type { RequestContext } from '../tenancy';
-import { type ConfigFinding, configurationFindings, type Severity } from './domain/config-findings';
+import { configurationFindings, type Severity } from './domain/config-findings';
 import type { AssessedDevice } from './domain/device';
 import { matchDevice, type VulnerabilityFinding } from './domain/matching';
 import type { FeedService } from './feeds.service';
@@ -118,7 +118,8 @@ interface Observed {
   firmwareVersion: string | null;
 }
 
-const keyOf = (x: { deviceId: string; kind: string; ref: string }) => `${x.deviceId}\u0000${x.kind}\u0000${x.ref}`;
+const keyOf = (x: { deviceId: string; kind: string; ref: string }) =>
+  `${x.deviceId}\u0000${x.kind}\u0000${x.ref}`;
 
 /** What the device-facing dependencies the assessment needs from inventory. */
 export interface DeviceSource {
@@ -144,7 +145,11 @@ export class FindingsService {
     this.listeners.push(fn);
   }
 
-  private observe(d: AssessedDevice, index: Awaited<ReturnType<FeedService['index']>>, now: Date): Observed[] {
+  private observe(
+    d: AssessedDevice,
+    index: Awaited<ReturnType<FeedService['index']>>,
+    now: Date,
+  ): Observed[] {
     if (d.status === 'retired') return [];
     const out: Observed[] = [];
     for (const f of matchDevice(index, d))
@@ -187,7 +192,8 @@ export class FindingsService {
     const now = this.clock.now();
     const index = await this.feeds.index(scope.db);
     const observed = new Map<string, Observed>();
-    for (const d of devs) for (const o of this.observe(assessedDevice(d), index, now)) observed.set(keyOf(o), o);
+    for (const d of devs)
+      for (const o of this.observe(assessedDevice(d), index, now)) observed.set(keyOf(o), o);
     const stored = await scope.select(findings, cond);
     const storedByKey = new Map(stored.map((r) => [keyOf(r), r]));
     const retired = new Set(devs.filter((d) => d.status === 'retired').map((d) => d.id));
@@ -292,24 +298,5 @@ export function asVulnerabilityFinding(f: FindingView): VulnerabilityFinding {
     cvss: f.cvss as VulnerabilityFinding['cvss'],
     kev: f.kev,
     epss: f.epss === null ? null : { score: f.epss, percentile: 0 },
-  };
-}
-
-/** Stored configuration findings in the checker's shape. */
-export function asConfigFinding(f: FindingView): ConfigFinding {
-  const m = /^(\w+) = (.*) \((.*)\)$/.exec(f.reason);
-  let value: unknown = null;
-  try {
-    value = m ? JSON.parse(m[2]) : null;
-  } catch {
-    value = m?.[2] ?? null;
-  }
-  return {
-    id: f.ref as ConfigFinding['id'],
-    deviceId: f.deviceId,
-    title: f.title ?? f.ref,
-    severity: f.severity as Severity,
-    fact: { name: (m?.[1] ?? 'status') as keyof AssessedDevice, value },
-    reference: m?.[3] ?? '',
   };
 }

@@ -65,3 +65,21 @@ export {
 } from './domain/matching';
 export { productName, vendorKey } from './domain/names';
 export { compareSemver, parseSemver, type Semver } from './domain/semver';
+export {
+  FEED_KINDS,
+  type FeedImporter,
+  type FeedImportResult,
+  type FeedKind,
+  FeedService,
+  type FeedStatus,
+} from './feeds.service';
+export {
+  type AssessmentSummary,
+  assessedDevice,
+  asVulnerabilityFinding,
+  type DeviceSource,
+  type FindingFilter,
+  FindingsService,
+  type FindingView,
+} from './findings.service';
+export { MAX_FEED_BYTES, registerVulnerabilityRoutes } from './routes';

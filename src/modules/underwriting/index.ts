@@ -42,10 +42,10 @@ export { moneySchema, parseSubmission, submissionSchema } from './domain/submiss
 export { describeTable, increasedLimitFactor } from './domain/tables';
 export type { JurisdictionTerms, QuotedTerms, SectionTerms } from './domain/terms';
 export { jurisdictionTerms, resolveTerms } from './domain/terms';
-export type { QuoteFileOptions, QuoteFileResult } from './quote-file';
-export { formatQuoteResult, parseSubmissionText, quoteSubmissionFile } from './quote-file';
 export type { BindListener, PolicyView, QuoteServiceOptions, QuoteView } from './quote.service';
 export { QuoteService } from './quote.service';
+export type { QuoteFileOptions, QuoteFileResult } from './quote-file';
+export { formatQuoteResult, parseSubmissionText, quoteSubmissionFile } from './quote-file';
 export { registerUnderwritingRoutes } from './routes';
 export type { PolicyRow, QuoteRow, StoredSimulation } from './schema';
 export type { AssessmentSource, BuiltSubmission, RequestedTerms } from './submission.service';

@@ -7,6 +7,7 @@
 import {
   closeSync,
   createWriteStream,
+  existsSync,
   openSync,
   readSync,
   renameSync,
@@ -14,6 +15,7 @@ import {
   statSync,
   type WriteStream,
 } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError, invalid } from '../../core';
@@ -185,6 +187,11 @@ export async function detectFile(file: string, options: DetectOptions): Promise<
       { field: 'train', message: 'not for flow logs' },
     ]);
 
+  const outDir = dirname(resolve(options.scores));
+  if (!existsSync(outDir))
+    throw new AppError('not_found', `folder ${outDir} for --scores not found`, [
+      { field: 'scores', message: 'no such folder' },
+    ]);
   const writer = new ScoreWriter(options.scores);
   let records = 0;
   const tick = () => {

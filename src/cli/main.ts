@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDetect } from './commands/detect';
 import { registerFoundation } from './commands/foundation';
+import { registerInsurance } from './commands/insurance';
 import { registerLedger } from './commands/ledger';
 import { EXIT, reportError } from './output';
 
@@ -23,6 +24,7 @@ async function run(fn: () => Promise<void>, json = false): Promise<void> {
 registerFoundation(program, run);
 registerDetect(program, run);
 registerLedger(program, run);
+registerInsurance(program, run);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDetect } from './commands/detect';
+import { registerAssess } from './commands/assess';
 import { registerFoundation } from './commands/foundation';
 import { registerInsurance } from './commands/insurance';
 import { registerLedger } from './commands/ledger';
@@ -22,6 +23,7 @@ async function run(fn: () => Promise<void>, json = false): Promise<void> {
 }
 
 registerFoundation(program, run);
+registerAssess(program, run);
 registerDetect(program, run);
 registerLedger(program, run);
 registerInsurance(program, run);

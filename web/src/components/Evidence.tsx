@@ -58,8 +58,31 @@ function Value({ k, v }: { k: string; v: unknown }): ReactNode {
   return String(v);
 }
 
+// Known keys first, in reading order (what, how much, who, when); a detector's own keys follow.
+const ORDER = [
+  'summary',
+  'from',
+  'to',
+  'seconds',
+  'totalRecords',
+  'distinctPeers',
+  'distinctPeersCapped',
+  'peers',
+  'distinctPorts',
+  'ports',
+  'window',
+  'origPkts',
+  'origBytes',
+  'thresholdRatio',
+  'recordIds',
+];
+const rank = (k: string) => {
+  const i = ORDER.indexOf(k);
+  return i < 0 ? ORDER.length - 1 : i;
+};
+
 export function EvidenceFacts({ evidence }: { evidence: Record<string, unknown> }) {
-  const keys = Object.keys(evidence);
+  const keys = Object.keys(evidence).sort((a, b) => rank(a) - rank(b));
   if (keys.length === 0) return <div className="muted">No evidence recorded.</div>;
   return (
     <dl className="facts">

@@ -14,6 +14,7 @@ import {
 } from './charts';
 
 const MINUTE = 60_000;
+const MIN_SPAN_MINUTES = 30;
 const FLOWS = SERIES[0];
 const ALERTING = SERIES[3];
 const BYTES = SERIES[1];
@@ -43,8 +44,12 @@ interface Row {
  */
 export function minuteSeries(points: TrafficPoint[], hours: number, now: number): Row[] {
   const end = Math.floor(now / MINUTE) * MINUTE;
-  const start = end - hours * 60 * MINUTE;
+  const windowStart = end - hours * 60 * MINUTE;
   const byMinute = new Map(points.map((p) => [Date.parse(p.minute), p]));
+  // A device heard from only recently would be a sliver at the right edge of hours of nothing: start
+  // a little before its first minute instead (at least MIN_SPAN_MINUTES wide), and say so.
+  const first = Math.min(...byMinute.keys());
+  const start = Math.max(windowStart, Math.min(first - 10 * MINUTE, end - MIN_SPAN_MINUTES * MINUTE));
   const rows: Row[] = [];
   for (let t = start + MINUTE; t <= end; t += MINUTE) {
     const p = byMinute.get(t);
@@ -65,6 +70,7 @@ const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
 export function TrafficChart({ points, hours, now }: { points: TrafficPoint[]; hours: number; now: number }) {
   const rows = minuteSeries(points, hours, now);
   const alertingMinutes = rows.filter((r) => r.alerting > 0).length;
+  const trimmed = rows.length < hours * 60;
   return (
     <div data-testid="traffic-chart">
       <div className="traffic-legend">
@@ -80,6 +86,11 @@ export function TrafficChart({ points, hours, now }: { points: TrafficPoint[]; h
           <i style={{ background: BYTES }} />
           bytes / min (right axis)
         </span>
+        {trimmed && rows.length > 0 && (
+          <span data-testid="traffic-trimmed">
+            from {hhmm(rows[0].t)} UTC: no traffic earlier in the last {hours} h
+          </span>
+        )}
       </div>
       <ResponsiveContainer width="100%" height={240}>
         <ComposedChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} barCategoryGap={0}>

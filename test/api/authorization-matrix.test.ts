@@ -304,6 +304,71 @@ const ROUTES: Route[] = [
     url: (i) => `/api/v1/devices/${i.device}/risk`,
     allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
   },
+  // Underwriting: quoting, deciding and binding are done by an insurer's user in its OWN organisation,
+  // so every caller here (insureds, and the underwriter acting inside acme) is refused. Reads are
+  // allowed; a quote or policy id that is not theirs (here a device id) answers 404, before any 403.
+  {
+    method: 'GET',
+    path: '/api/v1/underwriting/submissions',
+    url: () => '/api/v1/underwriting/submissions',
+    allowed: {},
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/underwriting/quotes',
+    url: () => '/api/v1/underwriting/quotes',
+    body: () => ({
+      insuredOrgId: '00000000-0000-4000-8000-000000000000',
+      aggregateLimit: { amount: 100_000_000, currency: 'USD' },
+      retention: { amount: 2_500_000, currency: 'USD' },
+      waitingPeriodHours: 12,
+    }),
+    allowed: {},
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/underwriting/quotes',
+    url: () => '/api/v1/underwriting/quotes',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/underwriting/quotes/{id}',
+    url: (i) => `/api/v1/underwriting/quotes/${i.device}`,
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/underwriting/quotes/{id}/decision',
+    url: (i) => `/api/v1/underwriting/quotes/${i.device}/decision`,
+    body: () => ({ outcome: 'approve', reason: 'matrix' }),
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/underwriting/quotes/{id}/bind',
+    url: (i) => `/api/v1/underwriting/quotes/${i.device}/bind`,
+    body: () => ({}),
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/policies',
+    url: () => '/api/v1/policies',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/policies/{id}',
+    url: (i) => `/api/v1/policies/${i.device}`,
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/policies/{id}/declarations',
+    url: (i) => `/api/v1/policies/${i.device}/declarations`,
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
 ];
 
 const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/ledger/key']);

@@ -285,6 +285,8 @@ export class QuoteService {
     reason: string,
     ruleId?: string,
   ): Promise<QuoteView> {
+    // Not found before forbidden: whoever cannot read the quote learns nothing about it.
+    await this.quoteRow(ctx, quoteId);
     this.insurer(ctx, true);
     const decidedBy = ctx.actor.email ?? ctx.actor.id;
     const row = await ctx.scope.transaction(async (scope) => {
@@ -328,6 +330,7 @@ export class QuoteService {
 
   /** Bind a quoted quote: a policy with its number, period, terms and declarations page. */
   async bind(ctx: RequestContext, quoteId: string, opts: { periodStart?: string } = {}): Promise<PolicyView> {
+    await this.quoteRow(ctx, quoteId);
     this.insurer(ctx, true);
     const boundBy = ctx.actor.email ?? ctx.actor.id;
     const view = await ctx.scope.transaction(async (scope) => {

@@ -143,6 +143,8 @@ describe.skipIf(!!skip)('dashboard: live alerts from the demo fleet, triage, dev
       /you \(admin@acme\.example\)\s+open → acknowledged\s+camera isolated/,
     );
     expect((await server.services.alerts.get(ctx, id)).status).toBe('acknowledged');
+    // The sticky top bar would be drawn mid-page in a full-page capture taken scrolled down.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'e2e-alert-acknowledged');
   });
 

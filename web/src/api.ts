@@ -358,6 +358,86 @@ async function json<T>(path: string, opts?: RequestOptions): Promise<T> {
   return (await res.json()) as T;
 }
 
+// ---- assessment: findings, risk, baselines ----
+
+export interface Finding {
+  id: string;
+  deviceId: string;
+  kind: 'vuln' | 'config';
+  ref: string;
+  status: 'affected' | 'needs_review';
+  title: string | null;
+  reason: string;
+  matchedRange: string | null;
+  cvss: { version: string; vector: string; baseScore: number; severity: string } | null;
+  kev: { dateAdded: string; knownRansomwareCampaignUse: string; dueDate: string } | null;
+  epss: number | null;
+  severity: string;
+  firmwareVersion: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  fixedAt: string | null;
+}
+
+export interface FindingQuery {
+  deviceId?: string;
+  kind?: string;
+  status?: string;
+  severity?: string;
+  kev?: boolean;
+  state?: 'open' | 'fixed' | 'all';
+  limit?: number;
+  offset?: number;
+}
+
+export interface RiskFactor {
+  id: string;
+  name: string;
+  contribution: number;
+  detail: string;
+  devices?: number;
+  group?: string;
+  source?: string;
+}
+
+export interface OrganisationRisk {
+  asOf: string;
+  score: number;
+  factors: RiskFactor[];
+  topDevices: { deviceId: string; name: string; kind: string; score: number; factors: RiskFactor[] }[];
+  recommendations: {
+    kind: string;
+    target: string;
+    summary: string;
+    deviceIds: string[];
+    reduction: number;
+  }[];
+}
+
+export interface BaselineSummary {
+  id: string;
+  title: string;
+  version: string;
+  source: string;
+  requirements: number;
+}
+
+export interface BaselineEvaluation {
+  baselineId: string;
+  asOf: string;
+  deviceCount: number;
+  totals: { met: number; not_met: number; unknown: number; attested: number };
+  requirements: {
+    requirementId: string;
+    title: string;
+    met: number;
+    notMet: number;
+    unknown: number;
+    attested: number;
+    failing: { deviceId: string; deviceName: string; explanation: string }[];
+  }[];
+}
+
 // ---- endpoints ----
 
 export const api = {
@@ -389,6 +469,22 @@ export const api = {
       query: { hours },
       signal,
     }),
+
+  findings: (query: FindingQuery, signal?: AbortSignal) =>
+    json<Page<Finding>>('/findings', { query, signal }),
+  deviceFindings: (id: string, signal?: AbortSignal) =>
+    json<{ items: Finding[] }>(`/devices/${encodeURIComponent(id)}/findings`, { signal }),
+  /** Re-assess the organisation now; needs 'inventory:write'. */
+  runAssessment: () => json<{ devices: number; open: number }>('/assessments', { method: 'POST' }),
+  risk: (signal?: AbortSignal) => json<OrganisationRisk>('/risk', { signal }),
+  riskHistory: (signal?: AbortSignal) =>
+    json<{ items: { at: string; score: number }[] }>('/risk/history', { signal }),
+  baselines: (signal?: AbortSignal) => json<{ items: BaselineSummary[] }>('/baselines', { signal }),
+  baselineEvaluation: (id: string, signal?: AbortSignal) =>
+    json<BaselineEvaluation>(`/baselines/${encodeURIComponent(id)}/evaluation`, { signal }),
+  /** Fetched (not linked) so the x-org-id header applies. */
+  baselineReport: async (id: string): Promise<Blob> =>
+    (await send(`/baselines/${encodeURIComponent(id)}/report`)).blob(),
 
   /** The file is sent as the body; the server validates every row and imports all or none. */
   importDevices: (file: Blob, contentType: 'text/csv' | 'application/json') =>

@@ -34,6 +34,9 @@ const DevicePage = page(() => import('./pages/Device'), 'DevicePage');
 const ImportPage = page(() => import('./pages/Import'), 'ImportPage');
 const AlertsPage = page(() => import('./pages/Alerts'), 'AlertsPage');
 const AlertPage = page(() => import('./pages/Alert'), 'AlertPage');
+const FindingsPage = page(() => import('./pages/Findings'), 'FindingsPage');
+const RiskPage = page(() => import('./pages/Risk'), 'RiskPage');
+const BaselinesPage = page(() => import('./pages/Baselines'), 'BaselinesPage');
 
 export const HOME = '/inventory';
 
@@ -48,6 +51,19 @@ export const ROUTES: PageRoute[] = [
     nav: { section: 'Inventory', label: 'Devices' },
   },
   { path: '/inventory/devices/:id', title: 'Device', component: DevicePage },
+  {
+    path: '/findings',
+    title: 'Findings',
+    component: FindingsPage,
+    nav: { section: 'Assessment', label: 'Findings' },
+  },
+  { path: '/risk', title: 'Risk', component: RiskPage, nav: { section: 'Assessment', label: 'Risk' } },
+  {
+    path: '/baselines',
+    title: 'Baselines',
+    component: BaselinesPage,
+    nav: { section: 'Assessment', label: 'Baselines' },
+  },
   {
     path: '/inventory/import',
     title: 'Import devices',

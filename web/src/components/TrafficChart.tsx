@@ -99,7 +99,8 @@ export function TrafficChart({ points, hours, now }: { points: TrafficPoint[]; h
             dataKey="t"
             type="number"
             scale="time"
-            domain={['dataMin', 'dataMax']}
+            // Half a minute either side, so the bars of the first and last minute stay inside the axes.
+            domain={[(min: number) => min - MINUTE / 2, (max: number) => max + MINUTE / 2]}
             tickFormatter={hhmm}
             tick={{ fontSize: 11 }}
             minTickGap={40}

@@ -116,7 +116,8 @@ export function AlertsPage(_: PageProps) {
             {page && (
               <>
                 {' · '}
-                <span data-testid="alert-total">{formatCount(total)}</span> {active ? 'matching' : 'alerts'}
+                <span data-testid="alert-total">{formatCount(total)}</span>{' '}
+                {active ? 'matching' : total === 1 ? 'alert' : 'alerts'}
               </>
             )}
           </div>

@@ -5,6 +5,7 @@ import { type Role, systemActor } from '../modules/tenancy';
 import { organisations } from '../modules/tenancy/schema';
 import type { Services } from '../server/services';
 import { type CatalogueEntry, CLINIC, MANUFACTURER_PLANT } from './catalogue';
+import { quoteDemoInsureds } from './insurance';
 
 export interface DemoUser {
   email: string;
@@ -145,5 +146,6 @@ export async function loadDemo(
     const res = await inventory.importDevices(ctx, Buffer.from(JSON.stringify(csvLike)), 'json');
     devices += res.created;
   }
+  await quoteDemoInsureds(services, 'underwriter@northwind.example', [acme.id, clinic.id], acme.id);
   return { loaded: true, insurerId: insurer.id, insuredIds: [acme.id, clinic.id], users, devices };
 }

@@ -42,7 +42,7 @@ export async function startCoverWatch(config: Config, opts: StartOptions = {}): 
   try {
     const services = createServices(store, clock, logger);
     // Ledger signing key in ${DATA_DIR}/keys (also with DATABASE_URL); checkpoints every 10 min when grown.
-    services.ledger.useDataDir(config.dataDir);
+    services.ledger.setDataDir(config.dataDir);
     services.ledger.signer();
     closers.push(services.ledger.startSchedule(logger));
     const metrics = new Metrics(true);

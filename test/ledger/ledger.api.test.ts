@@ -24,7 +24,7 @@ describe('ledger API', () => {
   beforeAll(async () => {
     store = await freshStore('pglite');
     world = await seedWorld(store);
-    world.services.ledger.useDataDir(mkdtempSync(join(tmpdir(), 'cw-ledger-api-')));
+    world.services.ledger.setDataDir(mkdtempSync(join(tmpdir(), 'cw-ledger-api-')));
     app = await testApp(world);
     admin = await signIn(app, world.users['acme-admin'].email);
     underwriter = await signIn(app, world.users['insurer-underwriter'].email);

@@ -54,7 +54,7 @@ describe('coverwatch ledger export / verify', () => {
   beforeAll(async () => {
     store = await freshStore('postgres');
     const s = createServices(store, systemClock, silentLogger());
-    s.ledger.useDataDir(dir);
+    s.ledger.setDataDir(dir);
     const org = await s.tenancy.createOrganisation({ name: 'Ledger Cli', slug, kind: 'insured' });
     orgId = org.id;
     const ctx = await s.tenancy.context(systemActor(org.id, 'insured'));

@@ -63,7 +63,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     beforeAll(async () => {
       store = await freshStore(kind);
       world = await seedWorld(store);
-      world.services.ledger.useDataDir(mkdtempSync(join(tmpdir(), 'cw-ledger-')));
+      world.services.ledger.setDataDir(mkdtempSync(join(tmpdir(), 'cw-ledger-')));
       const { tenancy } = world.services;
       acme = await tenancy.context(systemActor(world.orgs.acme, 'insured'));
       acmeAdmin = await tenancy.context(await tenancy.actorByEmail(world.users['acme-admin'].email));

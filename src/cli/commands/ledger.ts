@@ -173,7 +173,7 @@ export function registerLedger(
               { field: 'older-size', message: o.olderSize! },
             ]);
           const bundle = await withServices(async (s, config) => {
-            s.ledger.useDataDir(config.dataDir);
+            s.ledger.setDataDir(config.dataDir);
             return s.ledger.exportBundle(await orgContext(s, o.org), {
               types: types as EntryType[] | undefined,
               ref: o.ref,
@@ -198,7 +198,7 @@ export function registerLedger(
       run(async () => {
         console.log(
           await withServices(async (s, config) => {
-            s.ledger.useDataDir(config.dataDir);
+            s.ledger.setDataDir(config.dataDir);
             return s.ledger.verifierKey();
           }),
         );

@@ -126,7 +126,7 @@ export class LedgerService {
   }
 
   /** Point the key at another data folder (the server's configured DATA_DIR, a test's temp dir). */
-  useDataDir(dataDir: string): void {
+  setDataDir(dataDir: string): void {
     if (dataDir !== this.dataDir) this.signerCache = undefined;
     this.dataDir = dataDir;
   }

@@ -131,7 +131,7 @@ export function TrafficChart({ points, hours, now }: { points: TrafficPoint[]; h
             stroke={BYTES}
             dot={false}
             strokeWidth={1.5}
-            type="stepAfter"
+            type="step"
           />
         </ComposedChart>
       </ResponsiveContainer>

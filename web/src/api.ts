@@ -363,6 +363,7 @@ async function json<T>(path: string, opts?: RequestOptions): Promise<T> {
 export interface Finding {
   id: string;
   deviceId: string;
+  deviceName?: string;
   kind: 'vuln' | 'config';
   ref: string;
   status: 'affected' | 'needs_review';
@@ -438,6 +439,120 @@ export interface BaselineEvaluation {
   }[];
 }
 
+// ---- underwriting: submissions, quotes, policies ----
+
+export interface MoneyValue {
+  amount: number;
+  currency: string;
+}
+
+export interface LossCurve {
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  exceedance: { loss: number; probability: number }[];
+}
+
+export interface SubmissionRow {
+  insured: { id: string; name: string; slug: string };
+  quotes: number;
+  latestQuote: {
+    id: string;
+    status: string;
+    premium: MoneyValue | null;
+    technicalPremium: MoneyValue | null;
+    riskScore: number;
+    policyId: string | null;
+    createdAt: string;
+  } | null;
+}
+
+export interface WorksheetLineView {
+  step: number;
+  clause: string;
+  name: string;
+  value: string;
+  derivation: string;
+  source: string;
+  premiumAfter: MoneyValue;
+}
+
+export interface QuoteDetail {
+  id: string;
+  insuredOrgId: string;
+  status: string;
+  referralState: string;
+  referralDecision: { outcome: string; reason: string; decidedBy: string } | null;
+  premium: MoneyValue | null;
+  technicalPremium: { premium: MoneyValue; expectedInsuredLoss: MoneyValue; derivation: string } | null;
+  adequacy: number | null;
+  filing: { id: string; version: string };
+  quote: {
+    insured: { name: string; industry: string };
+    worksheet: WorksheetLineView[];
+    referrals: {
+      ruleId: string;
+      action: string;
+      reason: string;
+      decision?: { outcome: string; reason: string };
+    }[];
+    validUntil: string;
+  };
+  submission: {
+    assessment: {
+      riskScore: number;
+      riskFactors: { name: string; contribution: number; detail?: string }[];
+      devicesByKind: Record<string, number>;
+      internetExposed: number;
+      safetyCritical: number;
+      kevOnExposed: number;
+    };
+  };
+  simulation: {
+    years: number;
+    seed: number;
+    currency: string;
+    total: LossCurve;
+    scenarios: { id: string; name: string; summary: LossCurve }[];
+  } | null;
+  policyId: string | null;
+  createdAt: string;
+}
+
+export interface SectionTermsView {
+  sectionId: string;
+  name?: string;
+  included?: boolean;
+  limit?: MoneyValue;
+  sublimit?: MoneyValue | null;
+  retention?: MoneyValue;
+  waitingPeriodHours?: number | null;
+  [key: string]: unknown;
+}
+
+export interface PolicyDetail {
+  id: string;
+  number: string;
+  quoteId: string;
+  status: string;
+  period: { start: string; end: string };
+  jurisdiction: string;
+  premium: MoneyValue;
+  declarationsHash: string;
+  policy: {
+    insured: { name: string };
+    terms: {
+      aggregateLimit: MoneyValue;
+      retention: MoneyValue;
+      sections: SectionTermsView[];
+      [key: string]: unknown;
+    };
+    [key: string]: unknown;
+  };
+}
+
 // ---- endpoints ----
 
 export const api = {
@@ -497,4 +612,30 @@ export const api = {
     const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `devices.${format}`;
     return { blob: await res.blob(), filename };
   },
+  submissions: (signal?: AbortSignal) =>
+    json<{ items: SubmissionRow[] }>('/underwriting/submissions', { signal }),
+  quotes: (signal?: AbortSignal) =>
+    json<Page<QuoteDetail>>('/underwriting/quotes', { query: { limit: 200 }, signal }),
+  quote: (id: string, signal?: AbortSignal) =>
+    json<QuoteDetail>(`/underwriting/quotes/${encodeURIComponent(id)}`, { signal }),
+  /** Needs 'underwriting:write' in the insurer's own organisation. */
+  createQuote: (body: {
+    insuredOrgId: string;
+    aggregateLimit: MoneyValue;
+    retention: MoneyValue;
+    waitingPeriodHours: number;
+  }) => json<QuoteDetail>('/underwriting/quotes', { method: 'POST', json: body }),
+  decideQuote: (id: string, outcome: 'approve' | 'decline', reason: string) =>
+    json<QuoteDetail>(`/underwriting/quotes/${encodeURIComponent(id)}/decision`, {
+      method: 'POST',
+      json: { outcome, reason },
+    }),
+  bindQuote: (id: string) =>
+    json<PolicyDetail>(`/underwriting/quotes/${encodeURIComponent(id)}/bind`, { method: 'POST', json: {} }),
+  policies: (signal?: AbortSignal) => json<{ items: PolicyDetail[] }>('/policies', { signal }),
+  policy: (id: string, signal?: AbortSignal) =>
+    json<PolicyDetail>(`/policies/${encodeURIComponent(id)}`, { signal }),
+  /** Fetched (not linked) so the x-org-id header applies. */
+  declarations: async (id: string): Promise<Blob> =>
+    (await send(`/policies/${encodeURIComponent(id)}/declarations`)).blob(),
 };

@@ -38,6 +38,10 @@ const FindingsPage = page(() => import('./pages/Findings'), 'FindingsPage');
 const RiskPage = page(() => import('./pages/Risk'), 'RiskPage');
 const BaselinesPage = page(() => import('./pages/Baselines'), 'BaselinesPage');
 
+const SubmissionsPage = page(() => import('./pages/Submissions'), 'SubmissionsPage');
+const QuotePage = page(() => import('./pages/Quote'), 'QuotePage');
+const PolicyPage = page(() => import('./pages/Policy'), 'PolicyPage');
+
 export const HOME = '/inventory';
 
 export const ROUTES: PageRoute[] = [
@@ -71,4 +75,14 @@ export const ROUTES: PageRoute[] = [
     nav: { section: 'Inventory', label: 'Import' },
     permission: 'inventory:write',
   },
+  {
+    path: '/underwriting/submissions',
+    title: 'Submissions',
+    component: SubmissionsPage,
+    nav: { section: 'Insurance', label: 'Submissions' },
+    permission: 'underwriting:write',
+  },
+  { path: '/underwriting/quotes/:id', title: 'Quote', component: QuotePage },
+  { path: '/policy', title: 'Policy', component: PolicyPage, nav: { section: 'Insurance', label: 'Policy' } },
+  { path: '/policies/:id', title: 'Policy', component: PolicyPage },
 ];

@@ -136,6 +136,11 @@ export async function buildApp(opts: AppOptions) {
     credentials: services.credentials,
     contextOf,
   });
+  registerDetectionRoutes(app, {
+    alerts: services.alerts,
+    contextOf,
+    subscribe: (orgId, fn) => services.alertHub.subscribe(orgId, fn),
+  });
   registerLedgerRoutes(app, { ledger: services.ledger, contextOf });
   registerVulnerabilityRoutes(app, { feeds: services.feeds, findings: services.findings, contextOf });
   registerRiskRoutes(app, { risk: services.risk, contextOf });

@@ -231,6 +231,9 @@ export class LiveDetection {
     let stored = 0;
     const now = this.clock.now().getTime() / 1000;
     for (const [orgId, s] of this.orgs) {
+      // Close every open window, not only idle ones: an attack that goes on must show up while it
+      // runs. Each closed window merges into the stored alert of the same subject and behaviour.
+      s.flows.flush();
       s.flows.flushIdle(now);
       const batch = s.pending.splice(0);
       for (const a of batch) {

@@ -14,6 +14,8 @@ type FindingRow = typeof findings.$inferSelect;
 export interface FindingView {
   id: string;
   deviceId: string;
+  /** The device's name when listed for people (list, deviceFindings); absent elsewhere. */
+  deviceName?: string;
   kind: 'vuln' | 'config';
   /** CVE id or configuration finding id. */
   ref: string;
@@ -271,7 +273,11 @@ export class FindingsService {
       limit: page.limit,
       offset: page.offset,
     });
-    return { items: rows.map(toView), total: await ctx.scope.count(findings, cond) };
+    const names = new Map((await this.devices.allDevices(ctx.scope)).map((d) => [d.id, d.name]));
+    return {
+      items: rows.map((r) => ({ ...toView(r), deviceName: names.get(r.deviceId) ?? r.deviceId })),
+      total: await ctx.scope.count(findings, cond),
+    };
   }
 
   async deviceFindings(ctx: RequestContext, deviceId: string, state: FindingFilter['state'] = 'open') {

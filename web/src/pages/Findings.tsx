@@ -57,7 +57,7 @@ export function FindingRow({ f }: { f: Finding }) {
         <Badge tone={f.status === 'affected' ? 'high' : 'info'}>{label(f.status)}</Badge>
       </td>
       <td>
-        <Link to={`/inventory/devices/${f.deviceId}`}>device</Link>
+        <Link to={`/inventory/devices/${f.deviceId}`}>{f.deviceName ?? 'device'}</Link>
         {f.firmwareVersion && <div className="muted">fw {f.firmwareVersion}</div>}
       </td>
       <td className="finding-reason">

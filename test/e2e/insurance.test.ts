@@ -1,0 +1,91 @@
+import { eq } from 'drizzle-orm';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tables } from '../../src/store';
+import {
+  type BrowserSession,
+  browserUnavailable,
+  ensureWebBuilt,
+  launchBrowser,
+  screenshot,
+} from '../support/browser';
+import { PASSWORD } from '../support/harness';
+import { type E2EServer, startServer } from './server';
+
+const skip = browserUnavailable();
+if (skip) console.warn(`skipping browser tests: ${skip}`);
+
+async function signIn(page: Page, base: string, email: string) {
+  await page.context().clearCookies();
+  await page.goto(`${base}/inventory`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.locator('h1', { hasText: 'Devices' }).waitFor();
+}
+
+describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured policy page', () => {
+  let server: E2EServer;
+  let browser: BrowserSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    server = await startServer();
+    const { world } = server;
+    await world.services.store.db
+      .update(tables.organisations)
+      .set({
+        industry: 'manufacturing',
+        profile: {
+          annualRevenue: { amount: 4_200_000_000, currency: 'GBP' },
+          recordsHeld: 12_000,
+          jurisdictions: ['GB'],
+          hourlyDowntimeCost: { amount: 3_500_000, currency: 'GBP' },
+        },
+      })
+      .where(eq(tables.organisations.id, world.orgs.acme));
+    browser = await launchBrowser();
+    page = browser.page;
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the underwriter quotes acme and sees the worksheet and exceedance curve, then binds', async () => {
+    const { world } = server;
+    const { tenancy, quotes } = world.services;
+    const uw = await tenancy.context(await tenancy.actorByEmail(world.users['insurer-underwriter'].email));
+    const q = await quotes.createQuote(uw, world.orgs.acme, {
+      aggregateLimit: { amount: 200_000_000, currency: 'USD' },
+      retention: { amount: 2_500_000, currency: 'USD' },
+      waitingPeriodHours: 12,
+    });
+    await signIn(page, server.base, world.users['insurer-underwriter'].email);
+    await page.goto(`${server.base}/underwriting/submissions`);
+    await page.locator('[data-testid=submissions] tbody tr').first().waitFor();
+    expect(await page.locator('[data-testid=submissions] tbody tr').count()).toBe(1);
+
+    await page.goto(`${server.base}/underwriting/quotes/${q.id}`);
+    await page.locator('[data-testid=worksheet] tbody tr').first().waitFor();
+    expect(await page.locator('[data-testid=worksheet] tbody tr').count()).toBe(q.quote.worksheet.length);
+    await page.locator('[data-testid=exceedance-curve] svg path.recharts-curve').waitFor();
+    const tiles = await page.locator('[data-testid=quote-premiums]').innerText();
+    expect(tiles).toMatch(/technical premium/i);
+    console.log(`screenshot: ${await screenshot(page, 'insurance-quote')}`);
+
+    await page.click('[data-testid=bind]');
+    await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
+    expect(await page.locator('h1').innerText()).toMatch(/^Policy CW-/);
+  });
+
+  it('the insured sees its policy: sections, limits, retentions, premium', async () => {
+    await signIn(page, server.base, server.world.users['acme-viewer'].email);
+    await page.goto(`${server.base}/policy`);
+    await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
+    expect(await page.locator('[data-testid=policy-sections] tbody tr').count()).toBeGreaterThan(3);
+    expect(await page.locator('[data-testid=policy-summary]').innerText()).toMatch(/annual premium/i);
+    console.log(`screenshot: ${await screenshot(page, 'insurance-policy')}`);
+  });
+});

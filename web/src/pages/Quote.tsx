@@ -15,8 +15,9 @@ import type { PageProps } from '../routes';
 import { useResource } from '../use-resource';
 import { money } from './Submissions';
 
-const compact = (n: number, currency: string) =>
-  new Intl.NumberFormat('en-GB', { style: 'currency', currency, notation: 'compact' }).format(n / 100);
+/** Simulated losses are floats in major units (risk module); only premiums are minor-unit money. */
+const compact = (major: number, currency: string) =>
+  new Intl.NumberFormat('en-GB', { style: 'currency', currency, notation: 'compact' }).format(major);
 
 /** One quote: risk factors, loss exceedance curve, worksheet, rated vs technical premium, decisions. */
 export function QuotePage({ params }: PageProps) {

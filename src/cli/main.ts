@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { registerDetect } from './commands/detect';
 import { registerAssess } from './commands/assess';
+import { registerDetect } from './commands/detect';
 import { registerFoundation } from './commands/foundation';
 import { registerInsurance } from './commands/insurance';
 import { registerLedger } from './commands/ledger';

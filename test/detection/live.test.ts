@@ -69,7 +69,9 @@ describe('live detection from MQTT', () => {
       await new Promise((r) => setTimeout(r, 1000));
       const { items } = await services.alerts.list(ctx, {}, { limit: 100, offset: 0 });
       behaviours = new Set(items.map((a) => a.behaviour));
-      if (behaviours.has('port_scan_horizontal') || behaviours.has('failed_connections')) break;
+      const flows = items.reduce((n, a) => n + a.count, 0);
+      if ((behaviours.has('port_scan_horizontal') || behaviours.has('failed_connections')) && flows > 50)
+        break;
     }
     await sim.stop();
     await live.drain();
@@ -77,7 +79,7 @@ describe('live detection from MQTT', () => {
     const { items } = await services.alerts.list(ctx, {}, { limit: 100, offset: 0 });
     expect(items.length).toBeGreaterThan(0);
     for (const a of items) {
-      expect(a.subject, `${a.behaviour} on ${a.subject}`).toBe(victim.ip);
+      expect(a.subject, `${a.behaviour} on ${a.subject}: ${a.summary}`).toBe(victim.ip);
       expect(a.deviceName).toBe(victim.device);
     }
     // Telnet scanning of random addresses is both a horizontal scan and a burst of failed connections;

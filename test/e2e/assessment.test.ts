@@ -58,7 +58,7 @@ describe.skipIf(!!skip || !kevPath || !iotPath)(
       await poll(() => hik.count()).toBe(2);
       expect(await visibleText(hik.first())).toMatch(/KEV/);
       expect(await visibleText(hik.first())).toMatch(/needs review/);
-    expect(await visibleText(hik.first())).toMatch(/lobby-cam-0[12]/);
+      expect(await visibleText(hik.first())).toMatch(/lobby-cam-0[12]/);
       await page.check('[data-testid=filter-kev]');
       await poll(() => new URL(page.url()).searchParams.get('kev')).toBe('true');
       await poll(async () => (await rows.allInnerTexts()).every((t) => t.includes('KEV'))).toBe(true);

@@ -71,13 +71,13 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await page.locator('[data-testid=worksheet] tbody tr').first().waitFor();
     expect(await page.locator('[data-testid=worksheet] tbody tr').count()).toBe(q.quote.worksheet.length);
     await page.locator('[data-testid=exceedance-curve] svg path.recharts-curve').waitFor();
-    const tiles = await page.locator('[data-testid=quote-premiums]').innerText();
+    const tiles = (await page.locator('[data-testid=quote-premiums]').textContent()) ?? '';
     expect(tiles).toMatch(/technical premium/i);
     console.log(`screenshot: ${await screenshot(page, 'insurance-quote')}`);
 
     await page.click('[data-testid=bind]');
     await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
-    expect(await page.locator('h1').innerText()).toMatch(/^Policy CW-/);
+    expect(await page.locator('h1').textContent()).toMatch(/^Policy CW-/);
   });
 
   it('the insured sees its policy: sections, limits, retentions, premium', async () => {
@@ -85,7 +85,7 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await page.goto(`${server.base}/policy`);
     await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
     expect(await page.locator('[data-testid=policy-sections] tbody tr').count()).toBeGreaterThan(3);
-    expect(await page.locator('[data-testid=policy-summary]').innerText()).toMatch(/annual premium/i);
+    expect(await page.locator('[data-testid=policy-summary]').textContent()).toMatch(/annual premium/i);
     console.log(`screenshot: ${await screenshot(page, 'insurance-policy')}`);
   });
 });

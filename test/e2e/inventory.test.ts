@@ -182,7 +182,7 @@ describe.skipIf(!!skip)('dashboard: inventory journeys of an insured admin', () 
     await screenshot(page, 'e2e-device-quarantined');
     expect(await history.allInnerTexts(), 'a status change recorded changes to other fields').toHaveLength(2);
     expect(await page.locator('[data-testid=open-services] tbody tr').count()).toBe(2);
-    expect(await visibleText(page.locator('dl.facts').first())).toContain('10.20.0.5');
+    expect((await page.locator('dl.facts').allInnerTexts()).join('\n')).toContain('10.20.0.5');
   });
 
   it('refuses a CSV with one bad row, naming its line and field, and imports nothing', async () => {

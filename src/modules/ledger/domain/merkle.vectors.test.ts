@@ -9,7 +9,7 @@ import {
   verifySubtreeInclusion,
 } from './merkle';
 
-// transparency-dev/merkle @ 417fb0c testdata (see ../shared/data/merkle/PROVENANCE.txt).
+// transparency-dev/merkle @ 417fb0c testdata (see shared/data/merkle/PROVENANCE.txt).
 const dir = sharedData('merkle/testdata');
 
 function jsonFiles(root: string): string[] {

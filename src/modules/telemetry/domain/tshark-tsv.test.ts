@@ -10,7 +10,7 @@ const read = (text: string, chunks?: number[]) =>
 
 const HEADER =
   'frame.time_epoch\tframe.len\teth.src\teth.dst\tip.src\tip.dst\ttcp.srcport\ttcp.dstport\tudp.srcport\tudp.dstport\ticmp.type\ticmp.code\tarp.opcode\tarp.src.hw_mac\tarp.src.proto_ipv4\tarp.dst.hw_mac\tarp.dst.proto_ipv4\tipv6.src\tipv6.dst';
-// Rows copied from ../shared/data/kitsune/mirai_prefix.pcap.tsv (TCP, ARP, IPv6, ICMP error quoting TCP).
+// Rows copied from shared/data/kitsune/mirai_prefix.pcap.tsv (TCP, ARP, IPv6, ICMP error quoting TCP).
 const ROWS = [
   '1540446382.933899000\t60\t5c:cf:7f:05:f2:c6\t4c:09:d4:c6:12:7b\t192.168.2.108\t52.24.43.67\t21074\t80\t\t\t\t\t\t\t\t\t\t\t',
   '1540446383.291054000\t60\t48:02:2e:01:83:15\tff:ff:ff:ff:ff:ff\t\t\t\t\t\t\t\t\t1\t48:02:2e:01:83:15\t192.168.2.109\t00:00:00:00:00:00\t192.168.2.106\t\t',

@@ -10,7 +10,7 @@ const readTsv = (text: string, chunks?: number[]) =>
 const readJson = (text: string, chunks?: number[]) =>
   feed<FlowRecord>((on) => new ZeekJsonReader(on), enc.encode(text), chunks);
 
-// The header block and two rows as they appear in ../shared/data/iot23/Malware-Capture-34-1.conn.log.
+// The header block and two rows as they appear in shared/data/iot23/Malware-Capture-34-1.conn.log.
 const REAL = `#separator \\x09
 #set_separator\t,
 #empty_field\t(empty)

@@ -1,7 +1,7 @@
 import { type KevCatalog, parseCveRecords, parseJsonText, parseKevCatalog, type VulnRecord } from './feeds';
 
 /**
- * Test and benchmark support: ../shared/data/vuln/iot-cves.json keeps, per CVE, the `affected`
+ * Test and benchmark support: shared/data/vuln/iot-cves.json keeps, per CVE, the `affected`
  * blocks of the CNA and CISA-ADP containers and the metrics exactly as published, in a digest. This
  * rebuilds CVE JSON 5 records from it so tests run the real parser on the real (messy) data.
  */

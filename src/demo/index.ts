@@ -146,6 +146,9 @@ export async function loadDemo(
     const res = await inventory.importDevices(ctx, Buffer.from(JSON.stringify(csvLike)), 'json');
     devices += res.created;
   }
+  // Configuration findings and risk need no feeds: assess now, so the quotes price measured risk.
+  // CVE/KEV findings follow when a feed is imported (`coverwatch feeds import`), which re-assesses.
+  for (const id of [acme.id, clinic.id]) await services.findings.assessOrganisation(tenancy.scope(id));
   await quoteDemoInsureds(services, 'underwriter@northwind.example', [acme.id, clinic.id], acme.id);
   return { loaded: true, insurerId: insurer.id, insuredIds: [acme.id, clinic.id], users, devices };
 }

@@ -6,55 +6,12 @@ import { invalid } from '../../../core/errors';
  * attests the controls telemetry cannot see (DESIGN.md §5).
  */
 
-export type DeviceKind =
-  | 'camera'
-  | 'nvr'
-  | 'plc'
-  | 'hmi'
-  | 'rtu'
-  | 'router'
-  | 'switch'
-  | 'firewall'
-  | 'badge_reader'
-  | 'door_controller'
-  | 'infusion_pump'
-  | 'patient_monitor'
-  | 'imaging'
-  | 'smart_hub'
-  | 'sensor'
-  | 'gateway'
-  | 'printer'
-  | 'other';
+// One device shape for every assessment module: vulnerabilities declares it, risk reuses it.
+import type { AssessedDevice } from '../../vulnerabilities';
 
-export type Criticality = 'low' | 'medium' | 'high' | 'critical';
+export type { AssessedDevice, DeviceKind } from '../../vulnerabilities';
 
-export interface AssessedDevice {
-  id: string;
-  name: string;
-  kind: DeviceKind;
-  vendor: string;
-  product: string;
-  model: string | null;
-  firmwareVersion: string | null;
-  /** Reachable from the internet. */
-  internetExposed: boolean;
-  /** 'ot' | 'office' | 'iot' | 'medical' | 'guest' | 'dmz' | free text */
-  networkSegment: string | null;
-  /** null = unknown */
-  segmentedFromOffice: boolean | null;
-  criticality: Criticality;
-  safetyCritical: boolean;
-  dataHeld: 'none' | 'operational' | 'personal' | 'health' | 'payment';
-  credentialState: 'unique' | 'default' | 'shared' | 'unknown';
-  openServices: { port: number; protocol: 'tcp' | 'udp'; service: string | null }[];
-  /** YYYY-MM-DD */
-  supportEndDate: string | null;
-  /** null = unknown */
-  secureBoot: boolean | null;
-  encryptedTransport: boolean | null;
-  updateMechanism: 'automatic' | 'manual' | 'none' | 'unknown';
-  status: 'active' | 'quarantined' | 'retired';
-}
+export type Criticality = AssessedDevice['criticality'];
 
 export interface DeviceVulnerability {
   cveId: string;

@@ -55,6 +55,8 @@ const PLURAL: Record<DeviceKind, string> = {
   router: 'routers',
   switch: 'switches',
   firewall: 'firewalls',
+  nas: 'NAS devices',
+  voip: 'phone systems',
   badge_reader: 'badge readers',
   door_controller: 'door controllers',
   infusion_pump: 'infusion pumps',

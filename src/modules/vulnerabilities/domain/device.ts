@@ -11,6 +11,7 @@ export type DeviceKind =
   | 'router'
   | 'switch'
   | 'firewall'
+  | 'nas'
   | 'badge_reader'
   | 'door_controller'
   | 'infusion_pump'
@@ -20,6 +21,7 @@ export type DeviceKind =
   | 'sensor'
   | 'gateway'
   | 'printer'
+  | 'voip'
   | 'other';
 
 export interface OpenService {

@@ -3,13 +3,12 @@ import { ALERT_STATUSES, type Alert, type AlertQuery, api, SEVERITIES } from '..
 import { AlertTable, LiveIndicator, useAlertStream } from '../components/Alerts';
 import { label } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FilterSelect, optionsOf, Pager, pageFrom } from '../components/ListControls';
 import { formatCount } from '../format';
 import { useSearchState } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
-
-const PAGE_SIZES = [25, 50, 100, 200];
 
 // What the detectors emit: flow rules (domain/flow-rules.ts BEHAVIOURS) and the packet detector
 // (domain/packet-alerts.ts PACKET_TECHNIQUES). The server filters; this list only drives the menu.
@@ -34,17 +33,12 @@ const BEHAVIOURS = [
 ];
 
 function queryFrom(search: URLSearchParams): Required<Pick<AlertQuery, 'limit' | 'offset'>> & AlertQuery {
-  const num = (k: string, d: number) => {
-    const n = Number(search.get(k));
-    return search.has(k) && Number.isInteger(n) && n >= 0 ? n : d;
-  };
   return {
     severity: search.get('severity') || undefined,
     status: search.get('status') || undefined,
     behaviour: search.get('behaviour') || undefined,
     deviceId: search.get('deviceId') || undefined,
-    limit: Math.min(500, Math.max(1, num('limit', 50))),
-    offset: num('offset', 0),
+    ...pageFrom(search),
   };
 }
 
@@ -102,8 +96,6 @@ export function AlertsPage(_: PageProps) {
   const active = ['severity', 'status', 'behaviour', 'deviceId'].some((k) => search.has(k));
   const page = alerts.data;
   const total = page?.total ?? 0;
-  const from = total === 0 ? 0 : query.offset + 1;
-  const to = Math.min(query.offset + query.limit, total);
   const t = tiles.data;
 
   return (
@@ -155,59 +147,38 @@ export function AlertsPage(_: PageProps) {
       </div>
 
       <search className="filters">
-        <select
-          aria-label="Severity"
-          data-testid="filter-severity"
-          value={query.severity ?? ''}
-          onChange={(e) => filter('severity', e.target.value)}
-        >
-          <option value="">Any severity</option>
-          <option value="critical,high">critical or high</option>
-          {SEVERITIES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Status"
-          data-testid="filter-status"
-          value={query.status ?? ''}
-          onChange={(e) => filter('status', e.target.value)}
-        >
-          <option value="">Any status</option>
-          {ALERT_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {label(s)}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Behaviour"
-          data-testid="filter-behaviour"
-          value={query.behaviour ?? ''}
-          onChange={(e) => filter('behaviour', e.target.value)}
-        >
-          <option value="">Any behaviour</option>
-          {BEHAVIOURS.map((b) => (
-            <option key={b} value={b}>
-              {label(b)}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Device"
-          data-testid="filter-device"
-          value={query.deviceId ?? ''}
-          onChange={(e) => filter('deviceId', e.target.value)}
-        >
-          <option value="">Any device</option>
-          {(devices.data?.items ?? []).map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
+        <FilterSelect
+          label="Severity"
+          testId="filter-severity"
+          value={query.severity}
+          any="Any severity"
+          options={[{ value: 'critical,high', label: 'critical or high' }, ...optionsOf(SEVERITIES)]}
+          onChange={(v) => filter('severity', v)}
+        />
+        <FilterSelect
+          label="Status"
+          testId="filter-status"
+          value={query.status}
+          any="Any status"
+          options={optionsOf(ALERT_STATUSES, label)}
+          onChange={(v) => filter('status', v)}
+        />
+        <FilterSelect
+          label="Behaviour"
+          testId="filter-behaviour"
+          value={query.behaviour}
+          any="Any behaviour"
+          options={optionsOf(BEHAVIOURS, label)}
+          onChange={(v) => filter('behaviour', v)}
+        />
+        <FilterSelect
+          label="Device"
+          testId="filter-device"
+          value={query.deviceId}
+          any="Any device"
+          options={(devices.data?.items ?? []).map((d) => ({ value: d.id, label: d.name }))}
+          onChange={(v) => filter('deviceId', v)}
+        />
         {active && (
           <button
             className="btn btn-link"
@@ -240,38 +211,7 @@ export function AlertsPage(_: PageProps) {
         {!page && alerts.loading && <div className="empty">Loading…</div>}
       </div>
 
-      <div className="pager">
-        <span data-testid="pager-range">
-          {formatCount(from)}–{formatCount(to)} of {formatCount(total)}
-        </span>
-        <label className="pager-size">
-          Rows
-          <select
-            value={query.limit}
-            onChange={(e) => setSearch({ limit: Number(e.target.value), offset: undefined })}
-          >
-            {PAGE_SIZES.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          className="btn"
-          disabled={query.offset === 0}
-          onClick={() => setSearch({ offset: Math.max(0, query.offset - query.limit) || undefined })}
-        >
-          ← Previous
-        </button>
-        <button
-          className="btn"
-          disabled={query.offset + query.limit >= total}
-          onClick={() => setSearch({ offset: query.offset + query.limit })}
-        >
-          Next →
-        </button>
-      </div>
+      <Pager offset={query.offset} limit={query.limit} total={total} onChange={setSearch} />
     </div>
   );
 }

@@ -12,20 +12,15 @@ import {
 import { CredentialBadge, CriticalityBadge, ExposureBadge, label, StatusBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FleetSummary } from '../components/FleetSummary';
+import { FilterSelect, optionsOf, Pager, pageFrom } from '../components/ListControls';
 import { formatCount, formatTime } from '../format';
 import { Link, useSearchState } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
 
-const PAGE_SIZES = [25, 50, 100, 200];
-
 /** The list query, read from the URL so a filtered view can be linked and survives back/forward. */
 function queryFrom(search: URLSearchParams): Required<Pick<DeviceQuery, 'limit' | 'offset'>> & DeviceQuery {
-  const num = (k: string, d: number) => {
-    const n = Number(search.get(k));
-    return Number.isInteger(n) && n >= 0 && search.has(k) ? n : d;
-  };
   const sort = search.get('sort');
   const exposed = search.get('exposed');
   return {
@@ -36,8 +31,7 @@ function queryFrom(search: URLSearchParams): Required<Pick<DeviceQuery, 'limit' 
     exposed: exposed === 'true' ? true : exposed === 'false' ? false : undefined,
     q: search.get('q') || undefined,
     sort: DEVICE_SORTS.includes(sort as DeviceSort) ? (sort as DeviceSort) : undefined,
-    limit: Math.min(500, Math.max(1, num('limit', 50))),
-    offset: num('offset', 0),
+    ...pageFrom(search),
   };
 }
 
@@ -111,8 +105,6 @@ export function InventoryPage(_: PageProps) {
 
   const page = devices.data;
   const total = page?.total ?? 0;
-  const from = total === 0 ? 0 : query.offset + 1;
-  const to = Math.min(query.offset + query.limit, total);
 
   return (
     <div className="page">
@@ -166,68 +158,52 @@ export function InventoryPage(_: PageProps) {
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
-        <select
-          aria-label="Kind"
-          data-testid="filter-kind"
-          value={query.kind ?? ''}
-          onChange={(e) => filter('kind', e.target.value)}
-        >
-          <option value="">All kinds</option>
-          {DEVICE_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {label(k)}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Site"
-          data-testid="filter-site"
-          value={query.siteId ?? ''}
-          onChange={(e) => filter('siteId', e.target.value)}
-        >
-          <option value="">All sites</option>
-          {(sites.data?.items ?? []).map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name} ({s.deviceCount})
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Status"
-          data-testid="filter-status"
-          value={query.status ?? ''}
-          onChange={(e) => filter('status', e.target.value)}
-        >
-          <option value="">Any status</option>
-          {DEVICE_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Criticality"
-          data-testid="filter-criticality"
-          value={query.criticality ?? ''}
-          onChange={(e) => filter('criticality', e.target.value)}
-        >
-          <option value="">Any criticality</option>
-          {[...CRITICALITIES].reverse().map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-        <select
-          aria-label="Internet exposure"
-          data-testid="filter-exposed"
+        <FilterSelect
+          label="Kind"
+          testId="filter-kind"
+          value={query.kind}
+          any="All kinds"
+          options={optionsOf(DEVICE_KINDS, label)}
+          onChange={(v) => filter('kind', v)}
+        />
+        <FilterSelect
+          label="Site"
+          testId="filter-site"
+          value={query.siteId}
+          any="All sites"
+          options={(sites.data?.items ?? []).map((s) => ({
+            value: s.id,
+            label: `${s.name} (${s.deviceCount})`,
+          }))}
+          onChange={(v) => filter('siteId', v)}
+        />
+        <FilterSelect
+          label="Status"
+          testId="filter-status"
+          value={query.status}
+          any="Any status"
+          options={optionsOf(DEVICE_STATUSES)}
+          onChange={(v) => filter('status', v)}
+        />
+        <FilterSelect
+          label="Criticality"
+          testId="filter-criticality"
+          value={query.criticality}
+          any="Any criticality"
+          options={optionsOf([...CRITICALITIES].reverse())}
+          onChange={(v) => filter('criticality', v)}
+        />
+        <FilterSelect
+          label="Internet exposure"
+          testId="filter-exposed"
           value={query.exposed === undefined ? '' : String(query.exposed)}
-          onChange={(e) => filter('exposed', e.target.value)}
-        >
-          <option value="">Any exposure</option>
-          <option value="true">Internet-exposed</option>
-          <option value="false">Internal only</option>
-        </select>
+          any="Any exposure"
+          options={[
+            { value: 'true', label: 'Internet-exposed' },
+            { value: 'false', label: 'Internal only' },
+          ]}
+          onChange={(v) => filter('exposed', v)}
+        />
         {active && (
           <button
             className="btn btn-link"
@@ -333,39 +309,7 @@ export function InventoryPage(_: PageProps) {
         {!page && devices.loading && <div className="empty">Loading…</div>}
       </div>
 
-      <div className="pager">
-        <span data-testid="pager-range">
-          {formatCount(from)}–{formatCount(to)} of {formatCount(total)}
-        </span>
-        <label className="pager-size">
-          Rows
-          <select
-            value={query.limit}
-            onChange={(e) => setSearch({ limit: Number(e.target.value), offset: undefined })}
-          >
-            {PAGE_SIZES.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          className="btn"
-          disabled={query.offset === 0}
-          onClick={() => setSearch({ offset: Math.max(0, query.offset - query.limit) || undefined })}
-        >
-          ← Previous
-        </button>
-        <button
-          className="btn"
-          data-testid="next-page"
-          disabled={query.offset + query.limit >= total}
-          onClick={() => setSearch({ offset: query.offset + query.limit })}
-        >
-          Next →
-        </button>
-      </div>
+      <Pager offset={query.offset} limit={query.limit} total={total} onChange={setSearch} />
     </div>
   );
 }

@@ -185,6 +185,29 @@ export interface ImportResult {
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'] as const;
+/**
+ * What the detectors emit: the flow rules' behaviours and the packet detector's techniques. The server
+ * filters; this list drives the menu. test/web/api-parity.test.ts keeps it equal to the server's.
+ */
+export const ALERT_BEHAVIOURS = [
+  'port_scan_horizontal',
+  'port_scan_vertical',
+  'failed_connections',
+  'bruteforce',
+  'cnc_beacon',
+  'flood',
+  'exfiltration',
+  'unauthorized_command',
+  'point_tag_identification',
+  'remote_system_information_discovery',
+  'remote_services',
+  'new_conversation',
+  'new_service',
+  'new_talker',
+  'arp_rebind',
+  'scan_anomaly',
+  'traffic_anomaly',
+] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ALERT_STATUSES, type Alert, type AlertQuery, api, SEVERITIES } from '../api';
+import { ALERT_BEHAVIOURS, ALERT_STATUSES, type Alert, type AlertQuery, api, SEVERITIES } from '../api';
 import { AlertTable, LiveIndicator, useAlertStream } from '../components/Alerts';
 import { label } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -9,28 +9,6 @@ import { useSearchState } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
-
-// What the detectors emit: flow rules (domain/flow-rules.ts BEHAVIOURS) and the packet detector
-// (domain/packet-alerts.ts PACKET_TECHNIQUES). The server filters; this list only drives the menu.
-const BEHAVIOURS = [
-  'port_scan_horizontal',
-  'port_scan_vertical',
-  'failed_connections',
-  'bruteforce',
-  'cnc_beacon',
-  'flood',
-  'exfiltration',
-  'unauthorized_command',
-  'point_tag_identification',
-  'remote_system_information_discovery',
-  'remote_services',
-  'new_conversation',
-  'new_service',
-  'new_talker',
-  'arp_rebind',
-  'scan_anomaly',
-  'traffic_anomaly',
-];
 
 function queryFrom(search: URLSearchParams): Required<Pick<AlertQuery, 'limit' | 'offset'>> & AlertQuery {
   return {
@@ -168,7 +146,7 @@ export function AlertsPage(_: PageProps) {
           testId="filter-behaviour"
           value={query.behaviour}
           any="Any behaviour"
-          options={optionsOf(BEHAVIOURS, label)}
+          options={optionsOf(ALERT_BEHAVIOURS, label)}
           onChange={(v) => filter('behaviour', v)}
         />
         <FilterSelect

@@ -225,6 +225,12 @@ const ROUTES: Route[] = [
     body: () => ({ types: ['device_change'] }),
     allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
   },
+  {
+    method: 'GET',
+    path: '/api/v1/ledger/evidence',
+    url: (i) => `/api/v1/ledger/evidence?type=alert&ref=${i.alert}`,
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
   // Assessment (feeds are global: only an administrator in their own organisation may import them).
   {
     method: 'GET',

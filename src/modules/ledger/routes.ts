@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuery, type RouteDeps, type ZodApp } from '../../server/http';
 import { ENTRY_TYPES } from './domain/entry';
+import { evidenceOf } from './evidence';
 import type { LedgerService } from './ledger.service';
 
 const indexParams = z.object({ index: z.coerce.number().int().min(0) });
@@ -105,6 +106,19 @@ export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: Le
       },
     },
     async (req) => ledger.consistencyProof(await contextOf(req), req.query.from, req.query.to),
+  );
+
+  app.get(
+    '/api/v1/ledger/evidence',
+    {
+      schema: {
+        tags,
+        summary:
+          'Evidence of one record: every entry logged for it with an inclusion proof against a signed checkpoint and the verifier key (verify it yourself)',
+        querystring: z.object({ type: z.enum(ENTRY_TYPES), ref: z.string().min(1).max(500) }),
+      },
+    },
+    async (req) => evidenceOf(ledger, await contextOf(req), req.query.type, req.query.ref),
   );
 
   app.post(

@@ -143,7 +143,7 @@ export async function buildApp(opts: AppOptions) {
   });
   registerLedgerRoutes(app, { ledger: services.ledger, contextOf });
   registerVulnerabilityRoutes(app, { feeds: services.feeds, findings: services.findings, contextOf });
-  registerRiskRoutes(app, { risk: services.risk, contextOf });
+  registerRiskRoutes(app, { risk: services.risk, controls: services.controls, contextOf });
   registerComplianceRoutes(app, { baselines: services.baselines, contextOf });
   registerUnderwritingRoutes(app, { quotes: services.quotes, contextOf });
   // --- more module routes: register here ---

@@ -4,9 +4,9 @@ import { BaselineService } from '../modules/compliance';
 import { AlertService, type AlertView } from '../modules/detection';
 import { CredentialService, InventoryService } from '../modules/inventory';
 import { LedgerService } from '../modules/ledger';
-import { RiskService } from '../modules/risk';
+import { ControlService, RiskService } from '../modules/risk';
 import { TenancyService } from '../modules/tenancy';
-import { QuoteService, SubmissionService } from '../modules/underwriting';
+import { filingInForce, QuoteService, SubmissionService } from '../modules/underwriting';
 import { FeedService, FindingsService } from '../modules/vulnerabilities';
 import { type Store, TenantScope, tables } from '../store';
 
@@ -39,6 +39,7 @@ export interface Services {
   feeds: FeedService;
   findings: FindingsService;
   risk: RiskService;
+  controls: ControlService;
   baselines: BaselineService;
   quotes: QuoteService;
   // --- more module services: add the field here ---
@@ -64,6 +65,17 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
       alertCountsByDevice: (scope, since) => alerts.alertCountsByDevice(scope, since),
     },
     clock,
+  );
+  // Attested controls count in the risk score at once (re-recorded in the attesting transaction) and
+  // name the rate filing's credit for them.
+  services.controls = new ControlService(
+    tenancy,
+    clock,
+    (scope) => services.risk.record(scope),
+    (asOf) => {
+      const filing = filingInForce('iot-cyber', asOf);
+      return filing ? filing.controls.map((c) => ({ filingId: filing.id, ...c })) : [];
+    },
   );
   services.baselines = new BaselineService(
     {

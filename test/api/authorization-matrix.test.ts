@@ -11,7 +11,7 @@ import { freshStore, seedWorld, signIn, testApp, type World } from '../support/h
 type Caller = 'admin' | 'analyst' | 'viewer' | 'insurer';
 type Ids = { device: string; credential: string; token: string; alert: string };
 interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string; // OpenAPI form, e.g. /api/v1/devices/{id}
   url: (ids: Ids) => string;
   body?: (n: number) => unknown;
@@ -328,6 +328,20 @@ const ROUTES: Route[] = [
     path: '/api/v1/risk/history',
     url: () => '/api/v1/risk/history',
     allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/controls',
+    url: () => '/api/v1/controls',
+    allowed: { admin: 200, analyst: 200, viewer: 200, insurer: 200 },
+  },
+  // Controls are attested by the insured's administrators only; an insurer reads them, never writes.
+  {
+    method: 'PUT',
+    path: '/api/v1/controls/{control}',
+    url: () => '/api/v1/controls/offline_backups',
+    body: (n) => ({ attested: true, evidence: `backup restore test ${n}`, expiresAt: '2027-06-30' }),
+    allowed: { admin: 200 },
   },
   {
     method: 'GET',

@@ -1,4 +1,16 @@
 /** The risk module's public surface: scores, recommendations, FAIR scenarios and simulation. */
+
+export {
+  type AttestationView,
+  type AttestInput,
+  type ControlCredit,
+  type ControlDecision,
+  ControlService,
+  type ControlView,
+  currentAttestations,
+  decisionsFed,
+  MAX_ATTESTATION_DAYS,
+} from './controls.service';
 export type {
   AssessedDevice,
   Attestation,

@@ -4,6 +4,7 @@ import type { TenantScope } from '../../store';
 import type { DeviceView } from '../inventory';
 import type { RequestContext } from '../tenancy';
 import { assessedDevice, type FindingView } from '../vulnerabilities';
+import { currentAttestations } from './controls.service';
 import type { AssessedDevice, DeviceRiskInput, OrganisationAssessment } from './domain/assessment';
 import { type OrganisationRiskScore, scoreOrganisation } from './domain/organisation-score';
 import { type Recommendation, recommendations } from './domain/recommendations';
@@ -48,10 +49,11 @@ export class RiskService {
   /** The organisation's assessment input from stored findings, device facts and recent alerts. */
   async assessmentInput(scope: TenantScope): Promise<OrganisationAssessment> {
     const now = this.clock.now();
-    const [devs, open, alerts] = await Promise.all([
+    const [devs, open, alerts, attestations] = await Promise.all([
       this.sources.allDevices(scope),
       this.sources.openFindings(scope),
       this.sources.alertCountsByDevice(scope, new Date(now.getTime() - 30 * DAY_MS)),
+      currentAttestations(scope),
     ]);
     const byDevice = new Map<string, FindingView[]>();
     for (const f of open) {
@@ -80,8 +82,8 @@ export class RiskService {
         alerts: { last30Days: a?.total ?? 0, highOrCritical30Days: a?.highOrCritical ?? 0 },
       };
     });
-    // Attested controls are not stored yet: every control counts as absent until attested.
-    return { asOf: now.toISOString(), devices: inputs, attestations: [] };
+    // The organisation's attestations in force (controls.service.ts); expiry is judged at `asOf`.
+    return { asOf: now.toISOString(), devices: inputs, attestations };
   }
 
   async compute(

@@ -1,12 +1,48 @@
 import { z } from 'zod';
 import type { RouteDeps, ZodApp } from '../../server/http';
+import type { ControlService } from './controls.service';
+import { CONTROLS } from './domain/assessment';
 import type { RiskService } from './risk.service';
 
 const idParams = z.object({ id: z.string().max(100) });
 
-export function registerRiskRoutes(app: ZodApp, deps: RouteDeps & { risk: RiskService }) {
-  const { risk, contextOf } = deps;
+const attestBody = z.strictObject({
+  attested: z.boolean(),
+  evidence: z.string().max(4000).default(''),
+  expiresAt: z.union([z.iso.date(), z.iso.datetime({ offset: true })]),
+});
+
+export function registerRiskRoutes(
+  app: ZodApp,
+  deps: RouteDeps & { risk: RiskService; controls: ControlService },
+) {
+  const { risk, controls, contextOf } = deps;
   const tags = ['risk'];
+
+  app.get(
+    '/api/v1/controls',
+    {
+      schema: {
+        tags,
+        summary:
+          'Every control telemetry cannot see, its attestation in force (present, absent or expired), earlier attestations and the decisions it feeds',
+      },
+    },
+    async (req) => controls.list(await contextOf(req)),
+  );
+
+  app.put(
+    '/api/v1/controls/:control',
+    {
+      schema: {
+        tags,
+        summary: `Attest a control (${CONTROLS.join(', ')}); supersedes the previous attestation, re-records the risk. Insured administrators only`,
+        params: z.object({ control: z.string().max(100) }),
+        body: attestBody,
+      },
+    },
+    async (req) => controls.attest(await contextOf(req), req.params.control, req.body),
+  );
 
   app.get(
     '/api/v1/risk',

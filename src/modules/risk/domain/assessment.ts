@@ -44,6 +44,8 @@ export interface Attestation {
   evidence: string;
   /** ISO 8601 instant or date; on and after it the attestation counts as absent. */
   expiresAt: string;
+  /** When it was given (ISO 8601), for stored attestations; a rating counts it only from then on. */
+  attestedAt?: string;
 }
 
 /** What the organisation's assessment hands to risk: devices, attestations, measured controls. */

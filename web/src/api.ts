@@ -319,7 +319,7 @@ export function queryString(query: Record<string, QueryValue> | object | undefin
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   query?: object;
   json?: unknown;
   body?: BodyInit;
@@ -422,6 +422,30 @@ export interface RiskFactor {
   devices?: number;
   group?: string;
   source?: string;
+}
+
+/** Controls telemetry cannot see, attested by the insured (src/modules/risk/controls.service.ts). */
+export interface ControlAttestation {
+  id: string;
+  control: string;
+  attested: boolean;
+  evidence: string;
+  attestedBy: string;
+  attestedByName: string | null;
+  attestedAt: string;
+  expiresAt: string;
+  supersededAt: string | null;
+}
+
+export interface ControlView {
+  control: string;
+  label: string;
+  state: 'present' | 'absent' | 'expired';
+  source: 'measured' | 'attested' | 'none';
+  detail: string;
+  attestation: ControlAttestation | null;
+  previous: ControlAttestation[];
+  feeds: { decision: 'risk_score' | 'fair_scenarios' | 'rating'; detail: string }[];
 }
 
 export interface OrganisationRisk {
@@ -576,6 +600,49 @@ export interface PolicyDetail {
   };
 }
 
+// ---- ledger evidence (src/modules/ledger/evidence.ts); verified in the browser by ledger-verify.ts ----
+
+export type LedgerEntryType =
+  | 'alert'
+  | 'device_change'
+  | 'incident_update'
+  | 'response_action'
+  | 'claim_document'
+  | 'claim_decision'
+  | 'policy_document';
+
+export interface LedgerEvidenceEntry {
+  index: number;
+  time: string;
+  /** Exact leaf text (canonical JSON of the entry without payload). */
+  entry: string;
+  payloadHash: string;
+  payload: unknown;
+  /** Hex leaf hash the log holds at this index. */
+  leafHash: string;
+  treeSize: number;
+  /** Base64 hashes, leaf to root. */
+  inclusionProof: string[];
+  /** The server's own check: shown only when this browser cannot verify. */
+  serverCheck: { ok: true } | { ok: false; check: string; message: string };
+}
+
+export interface LedgerEvidence {
+  type: LedgerEntryType;
+  ref: string;
+  total: number;
+  verifierKey: string;
+  checkpoint: {
+    size: number;
+    rootHash: string;
+    checkpoint: string;
+    createdAt: string;
+    publishedNow: boolean;
+  };
+  /** Newest first. */
+  entries: LedgerEvidenceEntry[];
+}
+
 // ---- endpoints ----
 
 export const api = {
@@ -615,6 +682,9 @@ export const api = {
   /** Re-assess the organisation now; needs 'inventory:write'. */
   runAssessment: () => json<{ devices: number; open: number }>('/assessments', { method: 'POST' }),
   risk: (signal?: AbortSignal) => json<OrganisationRisk>('/risk', { signal }),
+  controls: (signal?: AbortSignal) => json<{ asOf: string; items: ControlView[] }>('/controls', { signal }),
+  attestControl: (control: string, body: { attested: boolean; evidence: string; expiresAt: string }) =>
+    json<ControlView>(`/controls/${encodeURIComponent(control)}`, { method: 'PUT', json: body }),
   riskHistory: (signal?: AbortSignal) =>
     json<{ items: { at: string; score: number }[] }>('/risk/history', { signal }),
   baselines: (signal?: AbortSignal) => json<{ items: BaselineSummary[] }>('/baselines', { signal }),
@@ -661,4 +731,7 @@ export const api = {
   /** Fetched (not linked) so the x-org-id header applies. */
   declarations: async (id: string): Promise<Blob> =>
     (await send(`/policies/${encodeURIComponent(id)}/declarations`)).blob(),
+  /** Every logged entry of one record with proofs; 404 when nothing was logged for it. */
+  ledgerEvidence: (type: LedgerEntryType, ref: string, signal?: AbortSignal) =>
+    json<LedgerEvidence>('/ledger/evidence', { query: { type, ref }, signal }),
 };

@@ -11,6 +11,7 @@ import {
 import { Badge, label } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { EvidenceFacts } from '../components/Evidence';
+import { EvidencePanel } from '../components/EvidencePanel';
 import { formatCount, formatTime } from '../format';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
@@ -127,6 +128,8 @@ export function AlertPage({ params }: PageProps) {
         <h2>Evidence</h2>
         <EvidenceFacts evidence={a.evidence} />
       </section>
+
+      <EvidencePanel type="alert" record={a.id} version={a.updatedAt} />
 
       <section className="card">
         <h2>Triage</h2>

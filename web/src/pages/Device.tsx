@@ -18,6 +18,7 @@ import {
   YesNo,
 } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { EvidencePanel } from '../components/EvidencePanel';
 import { TrafficChart } from '../components/TrafficChart';
 import { formatCount, formatTime } from '../format';
 import { Link } from '../router';
@@ -172,6 +173,13 @@ export function DevicePage({ params }: PageProps) {
         {history.error && <ErrorPanel error={history.error} />}
         {history.data && <History items={history.data.items} />}
       </section>
+
+      <EvidencePanel
+        type="device_change"
+        record={d.id}
+        version={d.updatedAt}
+        title="Ledger evidence of changes"
+      />
     </div>
   );
 }

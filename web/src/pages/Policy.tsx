@@ -1,5 +1,6 @@
 import { api } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { EvidencePanel } from '../components/EvidencePanel';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
 import { useResource } from '../use-resource';
@@ -78,6 +79,7 @@ export function PolicyPage({ params }: PageProps) {
               ))}
             </tbody>
           </table>
+          <EvidencePanel type="policy_document" record={p.id} title="Ledger evidence of the declarations" />
         </>
       )}
     </div>

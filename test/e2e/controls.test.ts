@@ -71,7 +71,9 @@ describe.skipIf(!!skip)('dashboard: attested controls on the Risk page', () => {
     // Without evidence the server refuses and names the field.
     await form.locator('button[type=submit]').click();
     await poll(() => visibleText(form.locator('[data-testid=error-details]'))).toMatch(/evidence/);
-    await form.locator('textarea[name=evidence]').fill('VPN policy export and Duo enrolment report, Oct 2026');
+    await form
+      .locator('textarea[name=evidence]')
+      .fill('VPN policy export and Duo enrolment report, Oct 2026');
     await form.locator('input[name=expiresAt]').fill('2027-10-31');
     await form.locator('button[type=submit]').click();
 

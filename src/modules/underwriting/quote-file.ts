@@ -19,6 +19,7 @@ import {
 import { type QuoteStatus, rate, type WorksheetLine } from './domain/rating';
 import type { Referral } from './domain/rules';
 import { parseSubmission } from './domain/submission';
+import { checkAgainstTechnical } from './domain/technical-check';
 import type { QuotedTerms } from './domain/terms';
 
 export interface QuoteFileOptions {
@@ -102,7 +103,7 @@ export async function quoteSubmissionFile(
       [{ field: 'submittedAt', message: 'no filing in force' }],
     );
   }
-  const r = rate(submission, filing);
+  let r = rate(submission, filing);
   let technical: QuoteFileResult['technical'] = null;
   if (options.scenariosPath && r.terms && r.status !== 'invalid') {
     const file = parseScenarioFile(await readText(options.scenariosPath, 'scenarios'), options.scenariosPath);
@@ -120,6 +121,7 @@ export async function quoteSubmissionFile(
       premium: tp,
       adequacy: r.premium ? adequacy(r.premium, tp.premium) : null,
     };
+    r = checkAgainstTechnical(r, tp, filing);
   }
   return {
     status: r.status,

@@ -14,11 +14,14 @@ import type { RequestContext, TenancyService } from '../tenancy';
 import { filingInForce, productById } from './domain/catalogue';
 import { renderDeclarations } from './domain/declarations';
 import { adequacy, insuredLoss, technicalPremium } from './domain/insured-loss';
+import { kevCoinsuranceByScenario } from './domain/kev-coinsurance';
 import { bindQuote, type Policy } from './domain/policy';
 import { createQuote, decideReferral, type Quote } from './domain/quote';
 import { rate } from './domain/rating';
+import { checkAgainstTechnical } from './domain/technical-check';
+import type { QuotedTerms } from './domain/terms';
 import { type PolicyRow, policies, type QuoteRow, quotes, type StoredSimulation } from './schema';
-import type { RequestedTerms, SubmissionService } from './submission.service';
+import type { BuiltSubmission, RequestedTerms, SubmissionService } from './submission.service';
 
 export interface QuoteServiceOptions {
   /** Simulated years for the technical premium. */
@@ -62,6 +65,13 @@ export interface PolicyView {
   declarationsHash: string;
   policy: Policy;
   createdAt: string;
+}
+
+/** EXC-KEV coinsurance for the scenarios that run through KEV-affected devices (product wording). */
+function kevCoinsuranceFor(built: BuiltSubmission, terms: QuotedTerms) {
+  const rule = productById(terms.productId).exclusions.find((x) => x.coinsuranceRule)?.coinsuranceRule;
+  if (!rule || built.kevDeviceIds.length === 0) return [];
+  return kevCoinsuranceByScenario(built.scenarios.explanations, new Set(built.kevDeviceIds), terms, rule);
 }
 
 export type BindListener = (policy: PolicyView, scope: TenantScope) => Promise<void> | void;
@@ -174,14 +184,16 @@ export class QuoteService {
       ]);
     }
     const built = await this.submissions.build(insured, terms, filing);
-    const result = rate(built.submission, filing, { asOf: now });
+    let result = rate(built.submission, filing, { asOf: now });
     let technical = null;
     let simulation: StoredSimulation | null = null;
     if (result.terms && result.status !== 'invalid') {
       const years = options.years ?? this.years;
       const seed = options.seed ?? this.seed;
       const sim = simulate(built.scenarios.scenarios, { years, seed, currency: filing.currency });
-      technical = technicalPremium(insuredLoss(sim, result.terms), filing);
+      const kevCoinsurance = kevCoinsuranceFor(built, result.terms);
+      technical = technicalPremium(insuredLoss(sim, result.terms, { kevCoinsurance }), filing);
+      result = checkAgainstTechnical(result, technical, filing);
       simulation = {
         years,
         seed,

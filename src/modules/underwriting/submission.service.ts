@@ -50,6 +50,8 @@ export interface BuiltSubmission {
   submission: Submission;
   /** The FAIR scenario set of the insured, in the filing currency. */
   scenarios: OrganisationScenarios;
+  /** Active devices with an open CISA KEV finding (EXC-KEV raises coinsurance on losses through them). */
+  kevDeviceIds: string[];
   basis: {
     profile: Record<string, unknown>;
     conversion: { from: string; to: string; rate: number; source: string } | null;
@@ -239,9 +241,16 @@ export class SubmissionService {
       hourlyDowntimeCost: hourlyDowntimeCost.amount / major,
     };
     const scenarios = scenariosForOrganisation(fairProfile, withAttestations);
+    const kevDeviceIds = withAttestations.devices
+      .filter(
+        (x) =>
+          x.device.status === 'active' && x.vulnerabilities.some((v) => v.kev && v.status === 'affected'),
+      )
+      .map((x) => x.device.id);
     return {
       submission,
       scenarios,
+      kevDeviceIds,
       basis: {
         profile,
         conversion,

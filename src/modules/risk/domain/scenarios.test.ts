@@ -91,10 +91,24 @@ describe('scenariosForOrganisation', () => {
 
   it('takes business interruption from the hourly downtime cost and weighs medical safety events more', () => {
     const rw = built.scenarios.find((x) => x.id === 'ransomware_ot')!;
-    expect(magnitudeMean(rw.primary.hourlyDowntimeCost!)).toBeCloseTo(40_000, 6);
+    // hourly downtime cost 40,000 x ransomware downtime dependency 0.2 (data/scenarios.json)
+    expect(magnitudeMean(rw.primary.hourlyDowntimeCost!)).toBeCloseTo(8_000, 6);
     const safety = built.scenarios.find((x) => x.id === 'safety_event')!;
     // infusion pump weight 3 x median 250,000
     expect(safety.secondary!.liability!.magnitude).toMatchObject({ dist: 'lognormal', median: 750_000 });
+  });
+
+  it('scales threat event frequency by size: (revenue / reference)^0.45 on top of the device multiplier', () => {
+    const explained = built.explanations.find((x) => x.id === 'ransomware_ot')!;
+    const small = scenariosForOrganisation(
+      { ...hospital, annualRevenue: hospital.annualRevenue / 100 },
+      assessment,
+    );
+    const mode = (o: typeof built) =>
+      (o.scenarios.find((x) => x.id === 'ransomware_ot')!.threatEventFrequency as { mode: number }).mode;
+    // 1/100 of the revenue -> 100^-0.45 = 0.12589 of the frequency
+    expect(mode(small) / mode(built)).toBeCloseTo(100 ** -0.45, 6);
+    expect(explained.notes.some((n) => n.startsWith('frequency size factor'))).toBe(true);
   });
 
   it('omits scenarios with no relevant device, and converts currency', () => {

@@ -54,6 +54,8 @@ export interface ScenarioParameters {
     hoursPerYear: Sourced;
     hourlyCostUncertainty: Extract<SourcedDistribution, { dist: 'pert' }>;
     deviceFrequencyScaling: Sourced;
+    /** Threat event frequency scales with (revenue / reference)^this (bigger firms are attacked more). */
+    frequencySizeElasticity: Sourced;
   };
   breachCost: {
     global: Sourced;
@@ -146,6 +148,15 @@ export function scenariosForOrganisation(
     Math.max(0.05, (revenueUsd / P.profile.referenceRevenueUsd.value) ** P.profile.sizeElasticity.value),
   );
   const money = size * usdRate; // reference-size USD -> this organisation's currency and size
+  // Frequencies are set for the reference organisation too: smaller firms suffer fewer loss events
+  // (cyentia-iris-2020), so the threat event frequency is scaled by size as the magnitudes are.
+  const frequencySize = Math.min(
+    2,
+    Math.max(
+      0.05,
+      (revenueUsd / P.profile.referenceRevenueUsd.value) ** P.profile.frequencySizeElasticity.value,
+    ),
+  );
   const hourly = profile.hourlyDowntimeCost ?? profile.annualRevenue / P.profile.hoursPerYear.value;
   const controls = effectiveControls(assessment.attestations, assessment.measuredControls, assessment.asOf);
   const has = (c: ControlName) => (controls[c] as ControlState).present;
@@ -179,11 +190,11 @@ export function scenariosForOrganisation(
     }
     const notes = [
       `size factor ${size.toFixed(3)} = (USD ${Math.round(revenueUsd)} / ${P.profile.referenceRevenueUsd.value})^${P.profile.sizeElasticity.value}`,
+      `frequency size factor ${frequencySize.toFixed(3)} = (USD ${Math.round(revenueUsd)} / ${P.profile.referenceRevenueUsd.value})^${P.profile.frequencySizeElasticity.value}`,
     ];
-    const tefMultiplier = Math.min(
-      3,
-      1 + P.profile.deviceFrequencyScaling.value * Math.log2(1 + vulnerability.relevantDevices),
-    );
+    const tefMultiplier =
+      Math.min(3, 1 + P.profile.deviceFrequencyScaling.value * Math.log2(1 + vulnerability.relevantDevices)) *
+      frequencySize;
     const tef = d.threatEventFrequency;
     const irFactor = irPlan ? P.controls.irPlanTested.incidentResponse.value : 1;
     const scenario: FairScenario = {

@@ -74,6 +74,10 @@ export const rateFilingSchema = z.object({
     targetLossRatio: z.number().gt(0).max(1),
     fixedExpenseLoadMinor: minor,
     source: z.string(),
+    /** Rated / technical outside [min, max] refers the quote (the two disagree too much to trust either). */
+    adequacyBand: z
+      .object({ clause: z.string(), min: z.number().gt(0), max: z.number().gt(0), source: z.string() })
+      .optional(),
   }),
   quoteValidityDays: z.number().int().positive(),
   rules: z.object({

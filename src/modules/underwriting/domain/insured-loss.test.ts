@@ -3,6 +3,7 @@ import { isAppError } from '../../../core/errors';
 import { LOSS_SECTIONS, type LossSection, SECTION_COUNT, type SimulationResult } from '../../risk';
 import { iotCyberFiling202601 as filing, iotCyberProduct } from './catalogue';
 import { adequacy, insuredLoss, technicalPremium } from './insured-loss';
+import { kevCoinsuranceByScenario } from './kev-coinsurance';
 import type { QuotedTerms, SectionTerms } from './terms';
 
 interface HandEvent {
@@ -289,5 +290,73 @@ describe('insuredLoss: money', () => {
     } catch (e) {
       expect(isAppError(e) && e.kind).toBe('invalid');
     }
+  });
+});
+
+describe('insuredLoss: EXC-KEV coinsurance (product wording; CISA BOD 22-01 grace period)', () => {
+  const rule = iotCyberProduct.exclusions.find((x) => x.id === 'EXC-KEV')!.coinsuranceRule!;
+  /** Two scenarios: ransomware (through a KEV device and a clean one) and a service disruption. */
+  function twoScenarios() {
+    const s = sim(1, [
+      { year: 0, loss: { restoration: 100_000 } },
+      { year: 0, loss: { restoration: 40_000 } },
+    ]);
+    s.scenarios = ['ransomware_ot', 'service_disruption'].map((id) => ({
+      id,
+      name: id,
+      annualLoss: new Float64Array(1),
+      summary: s.summary,
+    }));
+    s.events.scenario[1] = 1;
+    return s;
+  }
+
+  it("raises the insured's share on the KEV-caused part of a scenario's losses; other scenarios keep the base", () => {
+    const t = terms(1_000_000, { extortion: { coinsurance: 0.1 } });
+    // Drivers of ransomware: KEV device r=1 L=0.6 (weight 0.6/1) and clean device r=1 L=0.6 (0.6/2):
+    // KEV share 0.6 / 0.9 = 2/3. Open at quoting 0 days + 182 (mid-period) = 182 days unpatched:
+    // 168 past the 14-day grace = 6 started 30-day periods x 0.1 = 0.6, capped at 0.5.
+    const kev = kevCoinsuranceByScenario(
+      [
+        {
+          id: 'ransomware_ot',
+          vulnerability: {
+            drivers: [
+              { deviceId: 'kev-cam', relevance: 1, likelihood: 0.6 },
+              { deviceId: 'clean-plc', relevance: 1, likelihood: 0.6 },
+            ],
+          },
+        },
+        {
+          id: 'service_disruption',
+          vulnerability: { drivers: [{ deviceId: 'clean-plc', relevance: 1, likelihood: 0.6 }] },
+        },
+      ],
+      new Set(['kev-cam']),
+      t,
+      rule,
+    );
+    expect(kev).toHaveLength(1);
+    expect(kev[0].kevShare).toBeCloseTo(2 / 3, 12);
+    expect(kev[0].daysUnpatched).toBe(182);
+    const restoration = kev[0].sectionShares.find((x) => x.sectionId === 'data_restoration')!;
+    expect(restoration).toEqual({ sectionId: 'data_restoration', base: 0, kev: 0.5 });
+    // Extortion has a base share of 0.1: 0.1 + 6 x 0.1 = 0.7, capped at 0.5.
+    expect(kev[0].sectionShares.find((x) => x.sectionId === 'cyber_extortion')!.kev).toBe(0.5);
+
+    const without = insuredLoss(twoScenarios(), t);
+    const withKev = insuredLoss(twoScenarios(), t, { kevCoinsurance: kev });
+    // Without: 100,000 + 40,000 paid. With: ransomware coinsurance 0 + 2/3 x (0.5 - 0) = 1/3:
+    // 100,000 x 2/3 = 66,666.67 paid, 33,333.33 kept; the service disruption's 40,000 is unchanged.
+    expect(cents(without.insuredMean)).toBe(14_000_000);
+    expect(cents(withKev.coinsuranceMean)).toBe(3_333_333);
+    expect(cents(withKev.insuredMean)).toBe(10_666_667);
+    expect(withKev.kevCoinsurance).toEqual(kev);
+    // The technical premium prices it: loss cost falls by the coinsurance / target loss ratio.
+    const tpWithout = technicalPremium(without, filing).lossCost.amount;
+    const tpWith = technicalPremium(withKev, filing).lossCost.amount;
+    // (each loss cost is rounded once on its own, so the difference may be a cent off)
+    const expected = 3_333_333.33 / filing.technicalPremium.targetLossRatio;
+    expect(Math.abs(tpWithout - tpWith - expected)).toBeLessThanOrEqual(1);
   });
 });

@@ -8,7 +8,9 @@
  *  1. business interruption: insured BI = BI loss x max(0, hours - waiting) / hours
  *  2. retention: sections with covered loss trigger; only the single highest retention among them
  *     applies, once, eroded across sections in LOSS_SECTIONS order (response costs are incurred first)
- *  3. coinsurance: the insurer pays (1 - share) of what is left
+ *  3. coinsurance: the insurer pays (1 - share) of what is left; for events of a scenario that runs
+ *     through devices with an unpatched KEV the share is raised per EXC-KEV (kev-coinsurance.ts),
+ *     blended by the scenario's KEV share (exact for the mean below the limits)
  *  4. the section's each-event limit, then what is left of its annual sublimit, then what is left of
  *     the policy aggregate for that year
  */
@@ -17,6 +19,7 @@ import { fromMajor, type Money, minorUnitExponent } from '../../../core/money';
 import { LOSS_SECTIONS, type LossSection, SECTION_COUNT, type SimulationResult } from '../../risk';
 import { mulDivRound } from './arith';
 import type { RateFiling } from './filing';
+import type { KevCoinsurance } from './kev-coinsurance';
 import { type QuotedTerms, uninsurableRegulatoryShare } from './terms';
 
 export interface SectionInsuredLoss {
@@ -48,6 +51,12 @@ export interface InsuredLossResult {
   annualInsured: Float64Array;
   /** Years in which the policy aggregate was used up. */
   yearsAggregateExhausted: number;
+  /** Coinsurance raised for KEV-caused events (EXC-KEV), per scenario; empty when none applies. */
+  kevCoinsurance: KevCoinsurance[];
+}
+
+export interface InsuredLossOptions {
+  kevCoinsurance?: readonly KevCoinsurance[];
 }
 
 interface SectionSlot {
@@ -114,7 +123,33 @@ function yearOrder(year: Int32Array, count: number, years: number): Int32Array |
   return order;
 }
 
-export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredLossResult {
+/** Coinsurance per (scenario, loss section), scenario-major: the base share, raised for KEV-caused events. */
+function coinsuranceTable(
+  sim: SimulationResult,
+  sec: SectionSlot[],
+  kev: readonly KevCoinsurance[],
+): Float64Array {
+  const S = SECTION_COUNT;
+  // A hand-built simulation may name no scenarios; its events (scenario 0) take the base shares.
+  const n = Math.max(1, sim.scenarios.length);
+  const table = new Float64Array(n * S);
+  for (let i = 0; i < n; i++) {
+    const id = sim.scenarios[i]?.id;
+    const k = id === undefined ? undefined : kev.find((x) => x.scenarioId === id);
+    for (let s = 0; s < S; s++) {
+      const base = sec[s].coinsurance;
+      const raised = k?.sectionShares.find((x) => x.sectionId === sec[s].sectionId)?.kev ?? base;
+      table[i * S + s] = k ? base + k.kevShare * (raised - base) : base;
+    }
+  }
+  return table;
+}
+
+export function insuredLoss(
+  sim: SimulationResult,
+  terms: QuotedTerms,
+  options: InsuredLossOptions = {},
+): InsuredLossResult {
   if (sim.currency !== terms.currency) {
     throw invalid(`simulation is in ${sim.currency}; the terms are in ${terms.currency}`, [
       { field: 'currency', message: 'currency mismatch' },
@@ -127,6 +162,8 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
   const sec = slots(terms);
   const years = sim.years;
   const ev = sim.events;
+  const kev = options.kevCoinsurance ?? [];
+  const coinsurance = coinsuranceTable(sim, sec, kev);
 
   // Events are visited year by year (in their given order within a year), so the per-year state is
   // one aggregate and S sublimits, reset when the year changes; events not in year order (the
@@ -183,6 +220,7 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
       if (c > 0 && slot.retention > retention) retention = slot.retention;
     }
     // DESIGN.md §5: one incident, several sections -> only the single highest retention applies.
+    const co = ev.scenario[e] * S;
     let left = retention;
     for (let s = 0; s < S && left > 0; s++) {
       const take = Math.min(left, covered[s]);
@@ -194,7 +232,7 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
       let c = covered[s];
       if (c <= 0) continue;
       const slot = sec[s];
-      const afterCo = c * (1 - slot.coinsurance);
+      const afterCo = c * (1 - coinsurance[co + s]);
       coinsured += c - afterCo;
       c = afterCo;
       if (c > slot.limit) {
@@ -248,6 +286,7 @@ export function insuredLoss(sim: SimulationResult, terms: QuotedTerms): InsuredL
     })),
     annualInsured,
     yearsAggregateExhausted: exhausted,
+    kevCoinsurance: [...kev],
   };
 }
 

@@ -106,7 +106,7 @@ export function EvidencePanel({
             an independent verification.
           </div>
         )}
-        <ul className="evidence-list">
+        <ul className="ledger-list">
           {shown.map((e) => (
             <EntryLine
               key={e.index}
@@ -132,7 +132,7 @@ export function EvidencePanel({
   }
   return (
     <section className="card" data-testid="ledger-evidence">
-      <div className="evidence-head">
+      <div className="ledger-head">
         <h2>{title}</h2>
         {summary}
       </div>
@@ -163,12 +163,12 @@ function EntryLine({
   if (!result) {
     const s = entry.serverCheck;
     return (
-      <li className="evidence-entry" data-testid="evidence-entry" data-ok={String(s.ok)}>
+      <li className="ledger-entry" data-testid="ledger-entry" data-ok={String(s.ok)}>
         {head} ·{' '}
         {s.ok ? (
           <span>server says: matches {against}</span>
         ) : (
-          <span className="evidence-failed">
+          <span className="ledger-failed">
             server says: {s.check.replace('_', ' ')} failed: {s.message}
           </span>
         )}
@@ -177,17 +177,17 @@ function EntryLine({
   }
   if (result.ok)
     return (
-      <li className="evidence-entry" data-testid="evidence-entry" data-ok="true">
-        {head} · <span className="evidence-ok">✓ Verified against {against}</span>
+      <li className="ledger-entry" data-testid="ledger-entry" data-ok="true">
+        {head} · <span className="ledger-ok">✓ Verified against {against}</span>
       </li>
     );
   return (
-    <li className="evidence-entry" data-testid="evidence-entry" data-ok="false">
+    <li className="ledger-entry" data-testid="ledger-entry" data-ok="false">
       {head} ·{' '}
-      <span className="evidence-failed">
+      <span className="ledger-failed">
         ✗ Verification failed ({[...new Set(result.failures.map((f) => CHECK_LABELS[f.check]))].join(', ')})
       </span>
-      <ul className="evidence-failures">
+      <ul className="ledger-failures">
         {result.failures.map((f) => (
           <li key={f.check + f.message} data-testid="evidence-failure" data-check={f.check}>
             <strong>{CHECK_LABELS[f.check]}</strong>: {f.message}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Autoencoder, KitNet, sigmoid } from './kitnet';
+import { Autoencoder, AutoencoderBank, KitNet, sigmoid, sigmoidInPlace } from './kitnet';
 
 function sample(i: number, out: Float64Array): Float64Array {
   // 12 features driven by 2 latent phases: correlated groups the mapper can find
@@ -41,6 +41,35 @@ describe('Autoencoder', () => {
   });
 });
 
+describe('AutoencoderBank', () => {
+  it('trains each member exactly as a lone autoencoder with the same weights would', () => {
+    const lcg = (seed: number) => () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const sizes = [3, 1, 7, 5];
+    const bank = new AutoencoderBank(sizes, 0.75, 0.1, lcg(11), 1);
+    const shared = lcg(11);
+    const lone = sizes.map((n) => new Autoencoder(n, 0.75, 0.1, shared, 1));
+    // Member k reads features 0..15 in a scrambled order; the lone ones read the same through an index.
+    const index = Int32Array.from({ length: 16 }, (_, g) => (g * 5) % 16);
+    const x = new Float64Array(16);
+    const out = new Float64Array(sizes.length);
+    for (let step = 0; step < 300; step++) {
+      for (let f = 0; f < 16; f++) x[f] = Math.sin(step * 0.3 + f) * (f + 1);
+      const learn = step < 200;
+      bank.run(x, index, out, learn);
+      let start = 0;
+      sizes.forEach((n, k) => {
+        const e = learn ? lone[k].train(x, index, start) : lone[k].execute(x, index, start);
+        expect(out[k]).toBe(e);
+        start += n;
+      });
+    }
+    expect(bank.trained).toBe(200);
+  });
+});
+
 describe('KitNet', () => {
   it('builds an ensemble of clusters of at most m features', () => {
     const k = trained(1);
@@ -72,5 +101,12 @@ describe('sigmoid', () => {
       const exact = 1 / (1 + Math.exp(-a));
       expect(Math.abs(sigmoid(a) - exact)).toBeLessThanOrEqual(1e-9 * exact + 1e-17);
     }
+  });
+
+  it('has an in-place array form with the same bits', () => {
+    const a = Float64Array.from({ length: 2000 }, (_, i) => (i - 1000) * 0.0457);
+    const expected = Array.from(a, sigmoid);
+    sigmoidInPlace(a, 0, a.length);
+    expect(Array.from(a)).toEqual(expected);
   });
 });

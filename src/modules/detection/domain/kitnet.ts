@@ -40,128 +40,336 @@ export function sigmoid(a: number): number {
   return 1 / (1 + ef * POW2[k + 64]);
 }
 
-export class Autoencoder {
-  readonly hidden: number;
+/**
+ * `sigmoid` applied in place to a[from..to), the same arithmetic. The autoencoders call this on whole
+ * layers instead of `sigmoid` per unit: a call that V8 does not inline returns its double boxed on the
+ * heap, and the ensemble's loops are too large for it to inline ~250 calls a packet.
+ */
+export function sigmoidInPlace(a: Float64Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const v = a[i];
+    if (v >= 40) a[i] = 1;
+    else if (v <= -40) a[i] = 4.248354255291589e-18;
+    else {
+      const t = -v * Math.LOG2E;
+      const k = Math.round(t);
+      const f = (t - k) * Math.LN2;
+      const ef =
+        1 +
+        f *
+          (1 +
+            f *
+              (0.5 +
+                f * (1 / 6 + f * (1 / 24 + f * (1 / 120 + f * (1 / 720 + f * (1 / 5040 + f / 40320)))))));
+      a[i] = 1 / (1 + ef * POW2[k + 64]);
+    }
+  }
+}
+
+/**
+ * Autoencoders stored flat: every parameter and scratch vector of every member lives in one Float64Array
+ * per kind, member k's slice starting at its offset. One call scores (and, learning, trains) all members,
+ * so a packet costs two calls instead of ~100 small ones, and the logistic function runs as two long loops
+ * over all hidden and all output units: each unit's exp is independent, so the CPU overlaps them.
+ *
+ * Member k reads input i (a "visible" unit, global index g = visibleStart[k] + i) from src[index[g]].
+ */
+export class AutoencoderBank {
+  readonly count: number;
+  /** Visible and hidden units per member. */
+  readonly visible: Int32Array;
+  readonly hidden: Int32Array;
+  /** Offsets of member k in the visible-unit, hidden-unit and weight arrays; [count] is the total. */
+  readonly visibleStart: Int32Array;
+  readonly hiddenStart: Int32Array;
+  readonly weightStart: Int32Array;
+  /** Member k's W is visible × hidden, row-major, tied (the decoder uses Wᵀ). */
   readonly weights: Float64Array;
   readonly hiddenBias: Float64Array;
   readonly visibleBias: Float64Array;
   readonly normMin: Float64Array;
   readonly normMax: Float64Array;
+  /** SGD steps taken (every member learns on every training call). */
   trained = 0;
-  private readonly x: Float64Array;
-  private readonly y: Float64Array;
-  private readonly e: Float64Array;
-  private readonly hiddenDelta: Float64Array;
   /** 1 / (normMax - normMin + ε), refreshed whenever training widens the range. */
   private readonly invRange: Float64Array;
+  private readonly x: Float64Array;
+  private readonly y: Float64Array;
+  /** Output pre-activations, then the reconstruction. */
+  private readonly z: Float64Array;
+  private readonly e: Float64Array;
+  private readonly hiddenDelta: Float64Array;
 
+  /** Weights are drawn from `random` member by member, in weight order (seeded, reproducible). */
   constructor(
-    readonly visible: number,
+    sizes: readonly number[],
     hiddenRatio: number,
     private readonly learningRate: number,
     random: () => number,
     private readonly clip = Number.POSITIVE_INFINITY,
   ) {
-    this.hidden = Math.ceil(visible * hiddenRatio);
-    this.weights = new Float64Array(visible * this.hidden);
-    const a = 1 / visible;
-    for (let i = 0; i < this.weights.length; i++) this.weights[i] = -a + 2 * a * random();
-    this.hiddenBias = new Float64Array(this.hidden);
-    this.visibleBias = new Float64Array(visible);
-    this.normMin = new Float64Array(visible).fill(Number.POSITIVE_INFINITY);
-    this.normMax = new Float64Array(visible).fill(Number.NEGATIVE_INFINITY);
-    this.x = new Float64Array(visible);
-    this.y = new Float64Array(this.hidden);
-    this.e = new Float64Array(visible);
-    this.hiddenDelta = new Float64Array(this.hidden);
-    this.invRange = new Float64Array(visible);
+    const m = sizes.length;
+    this.count = m;
+    this.visible = Int32Array.from(sizes);
+    this.hidden = Int32Array.from(sizes, (n) => Math.ceil(n * hiddenRatio));
+    this.visibleStart = new Int32Array(m + 1);
+    this.hiddenStart = new Int32Array(m + 1);
+    this.weightStart = new Int32Array(m + 1);
+    for (let k = 0; k < m; k++) {
+      this.visibleStart[k + 1] = this.visibleStart[k] + this.visible[k];
+      this.hiddenStart[k + 1] = this.hiddenStart[k] + this.hidden[k];
+      this.weightStart[k + 1] = this.weightStart[k] + this.visible[k] * this.hidden[k];
+    }
+    const nv = this.visibleStart[m];
+    const nh = this.hiddenStart[m];
+    this.weights = new Float64Array(this.weightStart[m]);
+    for (let k = 0; k < m; k++) {
+      const a = 1 / this.visible[k];
+      for (let i = this.weightStart[k]; i < this.weightStart[k + 1]; i++)
+        this.weights[i] = -a + 2 * a * random();
+    }
+    this.hiddenBias = new Float64Array(nh);
+    this.visibleBias = new Float64Array(nv);
+    this.normMin = new Float64Array(nv).fill(Number.POSITIVE_INFINITY);
+    this.normMax = new Float64Array(nv).fill(Number.NEGATIVE_INFINITY);
+    this.invRange = new Float64Array(nv);
+    this.x = new Float64Array(nv);
+    this.y = new Float64Array(nh);
+    this.z = new Float64Array(nv);
+    this.e = new Float64Array(nv);
+    this.hiddenDelta = new Float64Array(nh);
   }
 
   /**
-   * Loads input i from src[index[offset + i]] (or src[offset + i] when index is null), optionally widening
-   * the normalisation range first, and writes the normalised value to the scratch input.
+   * Reconstructs every member's input and writes its RMSE to out[k]. With `learn`, first widens the
+   * normalisation ranges, then takes one SGD step per member; the RMSE is the one before the step
+   * (dA.train).
    */
-  private load(src: Float64Array, index: Int32Array | null, offset: number, learn: boolean): void {
-    const { x, normMin, normMax, invRange } = this;
+  run(src: Float64Array, index: Int32Array, out: Float64Array, learn: boolean): void {
+    const { x, y, z, e, normMin, normMax, invRange, visibleStart: vs } = this;
+    const nv = vs[this.count];
     const lo = -this.clip;
     const hi = 1 + this.clip;
-    for (let i = 0; i < this.visible; i++) {
-      const v = index === null ? src[offset + i] : src[index[offset + i]];
-      if (learn && (v > normMax[i] || v < normMin[i])) {
-        if (v > normMax[i]) normMax[i] = v;
-        if (v < normMin[i]) normMin[i] = v;
-        invRange[i] = 1 / (normMax[i] - normMin[i] + NORM_EPS);
+    for (let g = 0; g < nv; g++) {
+      const v = src[index[g]];
+      if (learn && (v > normMax[g] || v < normMin[g])) {
+        if (v > normMax[g]) normMax[g] = v;
+        if (v < normMin[g]) normMin[g] = v;
+        invRange[g] = 1 / (normMax[g] - normMin[g] + NORM_EPS);
       }
-      const z = (v - normMin[i]) * invRange[i];
+      const u = (v - normMin[g]) * invRange[g];
       // Deviation from dA.py: a value outside the training range is clipped to `clip` ranges beyond it.
       // Unclipped, a feature constant in training (range 0, divided by 1e-16) turns any change into an
       // RMSE of ~1e15 that swamps every other feature and the threshold.
-      x[i] = Math.max(lo, Math.min(z, hi));
+      x[g] = Math.max(lo, Math.min(u, hi));
+    }
+    this.encode();
+    sigmoidInPlace(y, 0, this.hiddenStart[this.count]);
+    this.decode();
+    sigmoidInPlace(z, 0, nv);
+    for (let k = 0; k < this.count; k++) {
+      let sse = 0;
+      for (let g = vs[k]; g < vs[k + 1]; g++) {
+        const err = x[g] - z[g];
+        e[g] = err;
+        sse += err * err;
+      }
+      out[k] = Math.sqrt(sse / this.visible[k]);
+    }
+    if (learn) {
+      this.trained++;
+      this.backpropagate();
     }
   }
 
-  /** Encodes and decodes the scratch input; leaves the error x - z in e and returns the RMSE. */
-  private reconstruct(): number {
-    const { x, y, e, weights: w, hidden: h, visible: n, hiddenBias, visibleBias } = this;
-    for (let j = 0; j < h; j++) {
-      let a = hiddenBias[j];
-      for (let i = 0, k = j; i < n; i++, k += h) a += x[i] * w[k];
-      y[j] = sigmoid(a);
+  /**
+   * y = W x + b per member, four hidden sums at a time: each sum is a chain of dependent additions that
+   * waits on the adder's latency, four independent chains keep it busy. Every sum still adds its terms in
+   * the order of the plain loop (bias, then visible units in order), so the result is the same bits.
+   */
+  private encode(): void {
+    const { x, y, weights: w, hiddenBias: hb, visibleStart: vs, hiddenStart: hs, weightStart: ws } = this;
+    for (let k = 0; k < this.count; k++) {
+      const v0 = vs[k];
+      const v1 = vs[k + 1];
+      const h0 = hs[k];
+      const h = this.hidden[k];
+      const w0 = ws[k];
+      let j = 0;
+      for (; j + 3 < h; j += 4) {
+        let a0 = hb[h0 + j];
+        let a1 = hb[h0 + j + 1];
+        let a2 = hb[h0 + j + 2];
+        let a3 = hb[h0 + j + 3];
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) {
+          const xg = x[g];
+          a0 += xg * w[q];
+          a1 += xg * w[q + 1];
+          a2 += xg * w[q + 2];
+          a3 += xg * w[q + 3];
+        }
+        y[h0 + j] = a0;
+        y[h0 + j + 1] = a1;
+        y[h0 + j + 2] = a2;
+        y[h0 + j + 3] = a3;
+      }
+      for (; j < h; j++) {
+        let a = hb[h0 + j];
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) a += x[g] * w[q];
+        y[h0 + j] = a;
+      }
     }
-    let sse = 0;
-    for (let i = 0; i < n; i++) {
-      let a = visibleBias[i];
-      const row = i * h;
-      for (let j = 0; j < h; j++) a += y[j] * w[row + j];
-      const err = x[i] - sigmoid(a);
-      e[i] = err;
-      sse += err * err;
+  }
+
+  /** z = Wᵀ y + b' per member (decoder pre-activations), four visible sums at a time (see encode). */
+  private decode(): void {
+    const { y, z, weights: w, visibleBias: vb, visibleStart: vs, hiddenStart: hs, weightStart: ws } = this;
+    for (let k = 0; k < this.count; k++) {
+      const v0 = vs[k];
+      const n = this.visible[k];
+      const h0 = hs[k];
+      const h1 = hs[k + 1];
+      const h = h1 - h0;
+      const w0 = ws[k];
+      let i = 0;
+      for (; i + 3 < n; i += 4) {
+        const r0 = w0 + i * h - h0;
+        const r1 = r0 + h;
+        const r2 = r1 + h;
+        const r3 = r2 + h;
+        let a0 = vb[v0 + i];
+        let a1 = vb[v0 + i + 1];
+        let a2 = vb[v0 + i + 2];
+        let a3 = vb[v0 + i + 3];
+        for (let q = h0; q < h1; q++) {
+          const yq = y[q];
+          a0 += yq * w[r0 + q];
+          a1 += yq * w[r1 + q];
+          a2 += yq * w[r2 + q];
+          a3 += yq * w[r3 + q];
+        }
+        z[v0 + i] = a0;
+        z[v0 + i + 1] = a1;
+        z[v0 + i + 2] = a2;
+        z[v0 + i + 3] = a3;
+      }
+      for (; i < n; i++) {
+        const r = w0 + i * h - h0;
+        let a = vb[v0 + i];
+        for (let q = h0; q < h1; q++) a += y[q] * w[r + q];
+        z[v0 + i] = a;
+      }
     }
-    return Math.sqrt(sse / n);
+  }
+
+  /** One SGD step of every member on the squared error left in e (dA.train). */
+  private backpropagate(): void {
+    const { x, y, e, weights: w, hiddenDelta: dh, visibleStart: vs, hiddenStart: hs, weightStart: ws } = this;
+    const { visibleBias: vb, hiddenBias: hb, learningRate: lr } = this;
+    for (let k = 0; k < this.count; k++) {
+      const v0 = vs[k];
+      const v1 = vs[k + 1];
+      const h0 = hs[k];
+      const h1 = hs[k + 1];
+      const h = h1 - h0;
+      const w0 = ws[k];
+      // Hidden deltas use the pre-update weights, as dA.train computes L_h1 before changing W. Four column
+      // sums at a time, each in row order (see encode).
+      let j = 0;
+      for (; j + 3 < h; j += 4) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) {
+          const eg = e[g];
+          s0 += eg * w[q];
+          s1 += eg * w[q + 1];
+          s2 += eg * w[q + 2];
+          s3 += eg * w[q + 3];
+        }
+        const y0 = y[h0 + j];
+        const y1 = y[h0 + j + 1];
+        const y2 = y[h0 + j + 2];
+        const y3 = y[h0 + j + 3];
+        dh[h0 + j] = s0 * y0 * (1 - y0);
+        dh[h0 + j + 1] = s1 * y1 * (1 - y1);
+        dh[h0 + j + 2] = s2 * y2 * (1 - y2);
+        dh[h0 + j + 3] = s3 * y3 * (1 - y3);
+      }
+      for (; j < h; j++) {
+        let s = 0;
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) s += e[g] * w[q];
+        const yj = y[h0 + j];
+        dh[h0 + j] = s * yj * (1 - yj);
+      }
+      for (let g = v0, r = w0 - h0; g < v1; g++, r += h) {
+        const xg = lr * x[g];
+        const eg = lr * e[g];
+        for (let q = h0; q < h1; q++) w[r + q] += xg * dh[q] + eg * y[q];
+        vb[g] += eg;
+      }
+      for (let q = h0; q < h1; q++) hb[q] += lr * dh[q];
+    }
+  }
+
+  /** Member k's state in the snapshot layout of one autoencoder (steps, W, b, b', min, max). */
+  writeMember(k: number, w: ByteWriter): void {
+    w.u32(this.trained);
+    w.f64s(this.weights.subarray(this.weightStart[k], this.weightStart[k + 1]));
+    w.f64s(this.hiddenBias.subarray(this.hiddenStart[k], this.hiddenStart[k + 1]));
+    for (const a of [this.visibleBias, this.normMin, this.normMax])
+      w.f64s(a.subarray(this.visibleStart[k], this.visibleStart[k + 1]));
+  }
+
+  readMember(k: number, r: ByteReader): void {
+    this.trained = r.u32();
+    this.weights.set(r.f64s(), this.weightStart[k]);
+    this.hiddenBias.set(r.f64s(), this.hiddenStart[k]);
+    for (const a of [this.visibleBias, this.normMin, this.normMax]) a.set(r.f64s(), this.visibleStart[k]);
+    for (let g = this.visibleStart[k]; g < this.visibleStart[k + 1]; g++)
+      this.invRange[g] = 1 / (this.normMax[g] - this.normMin[g] + NORM_EPS);
+  }
+}
+
+/** One autoencoder (dA.py): a bank of one, for callers that hold a single network. */
+export class Autoencoder {
+  readonly hidden: number;
+  private readonly bank: AutoencoderBank;
+  private readonly index: Int32Array;
+  private readonly rmse = new Float64Array(1);
+
+  constructor(
+    readonly visible: number,
+    hiddenRatio: number,
+    learningRate: number,
+    random: () => number,
+    clip = Number.POSITIVE_INFINITY,
+  ) {
+    this.bank = new AutoencoderBank([visible], hiddenRatio, learningRate, random, clip);
+    this.hidden = this.bank.hidden[0];
+    this.index = new Int32Array(visible);
+  }
+
+  get trained(): number {
+    return this.bank.trained;
+  }
+
+  /** Input i is src[index[offset + i]], or src[offset + i] when index is null. */
+  private gather(index: Int32Array | null, offset: number): Int32Array {
+    for (let i = 0; i < this.visible; i++) this.index[i] = index === null ? offset + i : index[offset + i];
+    return this.index;
   }
 
   /** One SGD step; returns the RMSE before the step (dA.train). */
   train(src: Float64Array, index: Int32Array | null, offset: number): number {
-    this.trained++;
-    this.load(src, index, offset, true);
-    const rmse = this.reconstruct();
-    const { x, y, e, weights: w, hidden: h, visible: n, learningRate: lr, hiddenDelta: dh } = this;
-    // Hidden deltas use the pre-update weights, as dA.train computes L_h1 before changing W.
-    for (let j = 0; j < h; j++) {
-      let s = 0;
-      for (let i = 0, k = j; i < n; i++, k += h) s += e[i] * w[k];
-      const yj = y[j];
-      dh[j] = s * yj * (1 - yj);
-    }
-    const vb = this.visibleBias;
-    for (let i = 0; i < n; i++) {
-      const row = i * h;
-      const xi = lr * x[i];
-      const ei = lr * e[i];
-      for (let j = 0; j < h; j++) w[row + j] += xi * dh[j] + ei * y[j];
-      vb[i] += ei;
-    }
-    const hb = this.hiddenBias;
-    for (let j = 0; j < h; j++) hb[j] += lr * dh[j];
-    return rmse;
+    this.bank.run(src, this.gather(index, offset), this.rmse, true);
+    return this.rmse[0];
   }
 
   execute(src: Float64Array, index: Int32Array | null, offset: number): number {
-    this.load(src, index, offset, false);
-    return this.reconstruct();
-  }
-
-  write(w: ByteWriter): void {
-    w.u32(this.trained);
-    for (const a of [this.weights, this.hiddenBias, this.visibleBias, this.normMin, this.normMax]) w.f64s(a);
-  }
-
-  read(r: ByteReader): void {
-    this.trained = r.u32();
-    for (const a of [this.weights, this.hiddenBias, this.visibleBias, this.normMin, this.normMax])
-      a.set(r.f64s());
-    for (let i = 0; i < this.visible; i++)
-      this.invRange[i] = 1 / (this.normMax[i] - this.normMin[i] + NORM_EPS);
+    this.bank.run(src, this.gather(index, offset), this.rmse, false);
+    return this.rmse[0];
   }
 }
 
@@ -186,9 +394,12 @@ export class KitNet {
   /** Concatenated cluster members and each cluster's start (clusterStart[k]..clusterStart[k+1]). */
   private members = new Int32Array(0);
   private clusterStart = new Int32Array(1);
-  private ensemble: Autoencoder[] = [];
-  private output: Autoencoder | null = null;
+  /** The ensemble (one member per cluster, reading x through `members`) and the output autoencoder. */
+  private ensemble: AutoencoderBank | null = null;
+  private output: AutoencoderBank | null = null;
   private layer1 = new Float64Array(0);
+  private outputIndex = new Int32Array(0);
+  private readonly score = new Float64Array(1);
 
   constructor(
     readonly featureCount: number,
@@ -227,27 +438,36 @@ export class KitNet {
       this.clusterStart[k + 1] = this.clusterStart[k] + clusters[k].length;
     const rng = xoroshiro128plus(this.seed);
     const random = () => uniformFloat64(rng);
-    this.ensemble = clusters.map(
-      (c) => new Autoencoder(c.length, this.hiddenRatio, this.learningRate, random, this.clip),
+    this.ensemble = new AutoencoderBank(
+      clusters.map((c) => c.length),
+      this.hiddenRatio,
+      this.learningRate,
+      random,
+      this.clip,
     );
-    this.output = new Autoencoder(clusters.length, this.hiddenRatio, this.learningRate, random, this.clip);
+    this.output = new AutoencoderBank(
+      [clusters.length],
+      this.hiddenRatio,
+      this.learningRate,
+      random,
+      this.clip,
+    );
     this.layer1 = new Float64Array(clusters.length);
+    this.outputIndex = Int32Array.from(clusters, (_, k) => k);
   }
 
   /** AD grace period: one SGD step of every autoencoder; returns the output RMSE before the step. */
   train(x: Float64Array): number {
-    const out = this.output!;
-    for (let k = 0; k < this.ensemble.length; k++)
-      this.layer1[k] = this.ensemble[k].train(x, this.members, this.clusterStart[k]);
-    return out.train(this.layer1, null, 0);
+    this.ensemble!.run(x, this.members, this.layer1, true);
+    this.output!.run(this.layer1, this.outputIndex, this.score, true);
+    return this.score[0];
   }
 
   /** The anomaly score of x (output autoencoder RMSE); changes nothing. */
   execute(x: Float64Array): number {
-    const out = this.output!;
-    for (let k = 0; k < this.ensemble.length; k++)
-      this.layer1[k] = this.ensemble[k].execute(x, this.members, this.clusterStart[k]);
-    return out.execute(this.layer1, null, 0);
+    this.ensemble!.run(x, this.members, this.layer1, false);
+    this.output!.run(this.layer1, this.outputIndex, this.score, false);
+    return this.score[0];
   }
 
   write(w: ByteWriter): void {
@@ -256,8 +476,8 @@ export class KitNet {
     if (!this.output) return;
     w.i32s(this.members);
     w.i32s(this.clusterStart);
-    for (const ae of this.ensemble) ae.write(w);
-    this.output.write(w);
+    for (let k = 0; k < this.ensemble!.count; k++) this.ensemble!.writeMember(k, w);
+    this.output.writeMember(0, w);
   }
 
   read(r: ByteReader): void {
@@ -269,7 +489,7 @@ export class KitNet {
     for (let k = 0; k + 1 < start.length; k++)
       clusters.push(Array.from(members.subarray(start[k], start[k + 1])));
     this.buildEnsemble(clusters);
-    for (const ae of this.ensemble) ae.read(r);
-    this.output!.read(r);
+    for (let k = 0; k < this.ensemble!.count; k++) this.ensemble!.readMember(k, r);
+    this.output!.readMember(0, r);
   }
 }

@@ -136,3 +136,35 @@ describe.skipIf(!ics)('flows from a real ICS capture (Modbus/TCP polling)', () =
     expect(s.alerts).toEqual([]);
   });
 });
+
+const kitsune = sharedData('kitsune/mirai_prefix.pcap.tsv');
+
+describe.skipIf(!kitsune)('flows from the benign prefix of the Kitsune Mirai capture', () => {
+  it('raises no beacon on the cameras calling clouds that never answer (nothing outside answers)', async () => {
+    // The TSV has no TCP flags and no packet from an external host: every external flow is unanswered,
+    // DNS to 8.8.8.8 included. The cameras retry their vendor servers on a timer (8280, 21047, 10240).
+    let external = 0;
+    let answered = 0;
+    let elevated = 0;
+    const asm = new FlowAssembler((f) => {
+      if (!f.respHost.startsWith('192.168.')) {
+        external++;
+        if ((f.respPkts ?? 0) > 0) answered++;
+      }
+    });
+    await readPacketFile(kitsune!, { format: 'tsv' }, (p) => asm.push(p));
+    asm.flush();
+    expect(external).toBeGreaterThan(1000);
+    expect(answered).toBe(0);
+
+    const s = await detectFlowFile({
+      path: kitsune!,
+      onRow: (_id, score) => (score >= 0.4 ? elevated++ : 0),
+    });
+    expect(s.records).toBeGreaterThan(6000);
+    expect(s.alertRecords).toBe(0);
+    expect(s.alerts).toEqual([]);
+    // Not ignored either: the regular keep-alives to odd ports still score above ordinary traffic.
+    expect(elevated).toBeGreaterThan(100);
+  });
+});

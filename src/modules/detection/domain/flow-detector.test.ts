@@ -50,6 +50,30 @@ function benignDay(host: string, start: number, hours: number): FlowRecord[] {
 
 const only = (alerts: DetectionAlert[], behaviour: string) => alerts.filter((a) => a.behaviour === behaviour);
 
+/**
+ * The device's NTP, answered every ten minutes over `seconds`, merged in time order with `flows`: what
+ * shows that its uplink works (the Hakai device of IoT-23 gets NTP answers all along).
+ */
+function withUplink(flows: FlowRecord[], seconds: number, host = '192.168.1.50'): FlowRecord[] {
+  const ntp = Array.from({ length: Math.ceil(seconds / 600) + 1 }, (_, i) =>
+    makeFlow({
+      ts: T0 - 1 + i * 600,
+      origHost: host,
+      respHost: '147.231.100.5',
+      respPort: 123,
+      origPort: 123,
+      proto: 'udp',
+      connState: 'SF',
+      history: 'Dd',
+      origPkts: 1,
+      respPkts: 1,
+      origBytes: 48,
+      respBytes: 48,
+    }),
+  );
+  return [...flows, ...ntp].sort((a, b) => a.ts - b.ts);
+}
+
 describe('FlowDetector', () => {
   it('raises nothing on ordinary device traffic', () => {
     const { verdicts, alerts } = run(new FlowDetector(), benignDay('192.168.1.60', T0, 6));
@@ -140,7 +164,7 @@ describe('FlowDetector', () => {
     const flows = Array.from({ length: 40 }, (_, i) =>
       synOnly({ ts: T0 + i * 80 + (i % 3) * 0.2, respHost: '178.128.185.250', respPort: 50 }),
     );
-    const { alerts } = run(new FlowDetector(), flows);
+    const { alerts } = run(new FlowDetector(), withUplink(flows, 3200));
     const c = only(alerts, 'cnc_beacon');
     expect(c).toHaveLength(1);
     expect(c[0].technique.id).toBe('T1571');
@@ -156,7 +180,7 @@ describe('FlowDetector', () => {
       for (const dt of [0, 7, 16, 32])
         flows.push(synOnly({ ts: t + dt, origPort, respHost: '178.128.185.250', respPort: 50 }));
     }
-    const { alerts } = run(new FlowDetector(), flows);
+    const { alerts } = run(new FlowDetector(), withUplink(flows, 2400));
     const c = only(alerts, 'cnc_beacon');
     expect(c).toHaveLength(1);
     expect(c[0].evidence.periodSeconds).toBeCloseTo(80, 0);
@@ -168,7 +192,7 @@ describe('FlowDetector', () => {
     const retries = Array.from({ length: 200 }, (_, i) =>
       synOnly({ ts: at(i), respHost: '185.244.25.235', respPort: 6000 }),
     );
-    const c = only(run(new FlowDetector(), retries).alerts, 'cnc_beacon');
+    const c = only(run(new FlowDetector(), withUplink(retries, 8000)).alerts, 'cnc_beacon');
     expect(c).toHaveLength(1);
     // Persistence needs three consecutive 10-minute buckets: more than 10 minutes of retrying.
     expect(c[0].firstSeen).toBeGreaterThan(T0 + 600);
@@ -334,5 +358,232 @@ describe('FlowDetector', () => {
       err = e;
     }
     expect(isAppError(err) && err.kind).toBe('conflict');
+  });
+});
+
+describe('FlowDetector alert quality', () => {
+  /** A keep-alive nobody answers: TCP without handshake seen, or UDP, and not one packet back. */
+  const silent = (over: Partial<FlowRecord> & { ts: number }) =>
+    makeFlow({
+      connState: 'OTH',
+      history: null,
+      duration: 1.5,
+      origBytes: 0,
+      respBytes: 0,
+      origPkts: 4,
+      respPkts: 0,
+      respIpBytes: 0,
+      ...over,
+    });
+
+  it('calls unanswered cloud keep-alives a beacon only when something outside answers the device', () => {
+    // Cameras of the benign Kitsune prefix: a vendor port polled every ~4.6 s and a UDP P2P server every
+    // ~12.7 s, with no packet from outside at all in the capture (DNS included).
+    const camera = '192.168.2.108';
+    const flows: FlowRecord[] = [];
+    for (let i = 0; i < 220; i++) {
+      flows.push(
+        silent({
+          ts: T0 + i * 4.6 + (i % 4) * 0.05,
+          origHost: camera,
+          respHost: '52.25.66.250',
+          respPort: 8280,
+        }),
+      );
+      if (i % 3 === 0) {
+        flows.push(
+          silent({
+            ts: T0 + i * 4.6 + 1,
+            origHost: camera,
+            respHost: '50.19.254.134',
+            respPort: 21047,
+            proto: 'udp',
+            connState: 'S0',
+            origPkts: 1,
+          }),
+        );
+      }
+      if (i % 11 === 0) {
+        const dns = { ts: T0 + i * 4.6 + 2, origHost: camera, respHost: '8.8.8.8', respPort: 53 };
+        flows.push(silent({ ...dns, proto: 'udp', connState: 'S0', origPkts: 1 }));
+      }
+    }
+    const dead = run(new FlowDetector(), flows);
+    expect(dead.alerts).toEqual([]);
+    expect(Math.max(...dead.verdicts.map((v) => v.score))).toBeLessThan(0.5);
+
+    // The same calls while the device's NTP is answered: a dead C&C behind a working uplink.
+    const live = run(new FlowDetector(), withUplink(flows, 1100, camera));
+    const c = only(live.alerts, 'cnc_beacon');
+    expect(c).toHaveLength(1);
+    expect(c[0].evidence.ports).toContain(8280);
+    expect(c.every((a) => a.technique.id === 'T1571' && a.subject === camera)).toBe(true);
+  });
+
+  it('finds a retry timer after one long gap within a few attempts', () => {
+    // One answered session, a 277 s pause, then a retry every 10 s nobody answers (Mirai's C&C calls).
+    const flows = [
+      makeFlow({ ts: T0, respHost: '185.244.25.235', respPort: 4444, duration: 30 }),
+      ...Array.from({ length: 40 }, (_, i) =>
+        synOnly({ ts: T0 + 277 + i * 10 + (i % 2) * 0.01, respHost: '185.244.25.235', respPort: 4444 }),
+      ),
+    ];
+    const c = only(run(new FlowDetector(), withUplink(flows, 700)).alerts, 'cnc_beacon');
+    expect(c).toHaveLength(1);
+    // An exponentially weighted mean needed about 35 retries to forget the long gap; the median, 6.
+    expect(c[0].firstSeen).toBeLessThanOrEqual(T0 + 277 + 8 * 10);
+    expect(c[0].evidence.periodSeconds).toBeCloseTo(10, 0);
+  });
+
+  it('does not take intervals that only partly line up for a timer', () => {
+    // Four of every six intervals near 49 s, two near 20 s: answered, so only regularity could alert.
+    const gaps = [48, 49, 20, 50, 51, 22];
+    let t = T0;
+    const flows = Array.from({ length: 200 }, (_, i) => {
+      t += gaps[i % gaps.length];
+      return makeFlow({ ts: t, respHost: '34.1.2.3', respPort: 6000 });
+    });
+    expect(run(new FlowDetector(), withUplink(flows, t - T0)).alerts).toEqual([]);
+  });
+
+  it('keeps a bot that reconnects at once after short IRC sessions a persistent C&C caller', () => {
+    // Sessions of about a second, one after the other for 40 minutes: the period is below the shortest
+    // beacon period, yet the channel persists in consecutive buckets.
+    const flows = Array.from({ length: 1600 }, (_, i) =>
+      makeFlow({
+        ts: T0 + i * 1.5,
+        respHost: '185.244.25.235',
+        respPort: 6667,
+        duration: 1.1,
+        connState: 'S3',
+      }),
+    );
+    const c = only(run(new FlowDetector(), flows).alerts, 'cnc_beacon');
+    expect(c).toHaveLength(1);
+    expect(c[0].firstSeen).toBeGreaterThan(T0 + 600);
+  });
+
+  it('does not call DNS lookups to an unreachable resolver a flood, but names a SYN flood to port 53', () => {
+    // A device whose resolver does not answer: a UDP query and a TCP fallback every 5 s, each TCP
+    // attempt a kernel SYN with its retransmissions (1 s, 2 s, 4 s) in one S0 record, for 30 minutes.
+    const resolver = '50.50.50.53';
+    const lookups: FlowRecord[] = [];
+    for (let i = 0; i < 360; i++) {
+      const ts = T0 + i * 5;
+      lookups.push(
+        makeFlow({
+          ts,
+          respHost: resolver,
+          respPort: 53,
+          proto: 'udp',
+          connState: 'S0',
+          history: 'D',
+          duration: null,
+          origBytes: 40,
+          respBytes: 0,
+          origPkts: 1,
+          respPkts: 0,
+        }),
+      );
+      lookups.push(
+        synOnly({
+          ts: ts + 0.1,
+          respHost: resolver,
+          respPort: 53,
+          duration: 7,
+          origPkts: 4,
+          origIpBytes: 240,
+        }),
+      );
+    }
+    const quiet = run(new FlowDetector(), lookups);
+    expect(quiet.alerts).toEqual([]);
+    expect(quiet.verdicts.every((v) => v.score < 0.5)).toBe(true);
+
+    // The records of IoT-23 Mirai to that address: raw 40-byte SYNs, thousands per record (one source
+    // port reused), two more records every 0.55 s, the same sequence as its flows labelled DDoS.
+    const flood: FlowRecord[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ts = T0 + i * 0.55;
+      const burst = i % 3 === 0;
+      flood.push(
+        synOnly({
+          ts,
+          respHost: resolver,
+          respPort: 53,
+          origPort: burst ? 65279 : 1024 + i * 997,
+          duration: burst ? 3 : null,
+          origPkts: burst ? 3069 : 1,
+          origIpBytes: burst ? 122_760 : 40,
+        }),
+      );
+      flood.push(synOnly({ ts: ts + 0.0003, respHost: resolver, respPort: 53, origPort: 2000 + i }));
+    }
+    const f = only(run(new FlowDetector(), flood).alerts, 'flood');
+    expect(f).toHaveLength(1);
+    expect(f[0].technique.id).toBe('T1499');
+  });
+
+  it('marks only the flows that make up a behaviour, not the rest of the device traffic', () => {
+    const device = '192.168.1.195';
+    const flows: FlowRecord[] = [];
+    const benign = new Set<string>();
+    const attack = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const ts = T0 + i * 0.1;
+      // a web scan (port 80, no answer) and active scanning of scattered ports, both failed
+      const probe = synOnly({
+        ts,
+        origHost: device,
+        respHost: `41.${i % 200}.${(i * 7) % 250}.9`,
+        respPort: 80,
+      });
+      flows.push(probe);
+      attack.add(probe.uid);
+      if (i % 10 === 0) {
+        // a SYN flood to one host, thousands of unanswered packets per record
+        const syn = synOnly({ ts: ts + 0.01, origHost: device, respHost: '71.61.66.148', origPkts: 3000 });
+        flows.push(syn);
+        attack.add(syn.uid);
+      }
+      if (i % 50 === 25) {
+        // meanwhile the device's ordinary answered traffic: its cloud over HTTP, NTP, and the flooded host
+        for (const f of [
+          makeFlow({ ts: ts + 0.02, origHost: device, respHost: `52.94.241.${i % 250}`, respPort: 80 }),
+          makeFlow({
+            ts: ts + 0.03,
+            origHost: device,
+            respHost: '147.231.100.5',
+            respPort: 123,
+            proto: 'udp',
+          }),
+          makeFlow({ ts: ts + 0.04, origHost: device, respHost: '71.61.66.148', respPort: 443 }),
+        ]) {
+          flows.push(f);
+          benign.add(f.uid);
+        }
+      }
+    }
+    const det = new FlowDetector();
+    const marked = new Set(flows.filter((f) => det.score(f).alert).map((f) => f.uid));
+    const behaviours = new Set(det.flush().map((a) => a.behaviour));
+    // the probes are named a scan or active scanning (both count them), the flood a flood
+    expect(behaviours.has('flood')).toBe(true);
+    expect(behaviours.has('port_scan_horizontal') || behaviours.has('failed_connections')).toBe(true);
+    expect([...benign].filter((u) => marked.has(u))).toEqual([]);
+    expect([...attack].filter((u) => marked.has(u)).length).toBeGreaterThan(attack.size * 0.9);
+  });
+
+  it('does not mark a long SSH session to a host under password guessing as brute force', () => {
+    const guesses = Array.from({ length: 40 }, (_, i) =>
+      makeFlow({ ts: T0 + i * 2, respHost: '10.0.0.5', respPort: 22, duration: 1.5, origBytes: 900 }),
+    );
+    const session = makeFlow({ ts: T0 + 60.5, respHost: '10.0.0.5', respPort: 22, duration: 900 });
+    const det = new FlowDetector();
+    const flows = [...guesses, session].sort((a, b) => a.ts - b.ts);
+    const verdicts = new Map(flows.map((f) => [f.uid, det.score(f).alert]));
+    expect(only(det.flush(), 'bruteforce')).toHaveLength(1);
+    expect(verdicts.get(session.uid)).toBe(false);
+    expect(verdicts.get(guesses.at(-1)!.uid)).toBe(true);
   });
 });

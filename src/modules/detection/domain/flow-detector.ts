@@ -3,7 +3,7 @@
  * flow's score depends only on itself, the flows before it and built-in knowledge (flow-rules.ts).
  *
  * State is four bounded hash tables of decayed counters (flow-state.ts):
- *   source  (src)                 failed new channels, outbound volume history
+ *   source  (src)                 failed new channels, outbound volume history, last external answer
  *   service (src, proto:port)     distinct destinations (horizontal scan), auth attempts (brute force)
  *   peer    (src, dst)            distinct ports (vertical scan), flow and packet rates (flood), auth attempts
  *   channel (src, dst, proto:port) novelty, connection attempts and their inter-arrival jitter (beacon)
@@ -55,7 +55,7 @@ export interface FlowVerdict {
 export interface FlowDetectorOptions {
   thresholds?: Partial<FlowThresholds>;
   /**
-   * Caps on tracked keys (default 65,536 sources and 262,144 channels, about 60 MiB of state at the
+   * Caps on tracked keys (default 65,536 sources and 262,144 channels, about 115 MiB of state at the
    * caps); the least recently seen are evicted past them. Tables start small and grow as needed.
    */
   maxSources?: number;
@@ -72,7 +72,8 @@ const S_FAILCH = 1;
 const S_N = 2;
 const S_LMEAN = 3;
 const S_LVAR = 4;
-const SOURCE_FIELDS = 5;
+const S_ANSWERED_T = 5;
+const SOURCE_FIELDS = 6;
 
 const V_T = 0;
 const V_NEWDST = 1;
@@ -201,12 +202,24 @@ export class FlowDetector {
     const origPkts = flow.origPkts ?? 0;
     const origBytes = flow.origBytes ?? 0;
     const respPkts = flow.respPkts ?? 0;
-    const unanswered = (flow.respBytes ?? 0) === 0 && respPkts * 10 < Math.max(1, origPkts);
+    const respBytes = flow.respBytes ?? 0;
+    const unanswered = respBytes === 0 && respPkts * 10 < Math.max(1, origPkts);
+    // Served: the peer answered and the attempt did not fail (a refusal answers, but serves nothing).
+    const unserved = failed || (respPkts === 0 && respBytes === 0);
     // A probe is an attempt that exchanged no data: refused, unanswered or reset before any payload.
     // Scans are counted in probes, so a browser opening sessions to many CDNs is not a scanner.
     const probe =
       failed || unanswered || (pc === PROTO_TCP && origBytes === 0 && (flow.respBytes ?? 0) === 0);
     const auth = pc === PROTO_TCP && AUTH_PORTS.has(port) && (failed || duration < th.bruteforceShortSeconds);
+
+    // source first: whether anything outside answers this device at all (read by the beacon rule)
+    const sources = this.sources;
+    const src = sources.upsert(sa, sb, 0, 0, t);
+    sources.lastSeen[src] = t;
+    const xv = sources.values;
+    const xo = src * SOURCE_FIELDS;
+    if (external && (respPkts > 0 || respBytes > 0)) xv[xo + S_ANSWERED_T] = t;
+    const uplinkWorks = xv[xo + S_ANSWERED_T] > 0 && t - xv[xo + S_ANSWERED_T] <= th.uplinkSeconds;
 
     // channel: novelty and beacon attempts
     const channels = this.channels;
@@ -215,10 +228,11 @@ export class FlowDetector {
     const co = c * CHANNEL_FIELDS;
     const newChannel = channels.created || t - channels.lastSeen[c] > th.noveltySeconds;
     channels.lastSeen[c] = t;
-    recordAttempt(cv, co, t, channels.created, pc === PROTO_TCP, flow.origPort, failed, th);
+    recordAttempt(cv, co, t, channels.created, pc === PROTO_TCP, flow.origPort, unserved, th);
     const infrastructure = this.isInfrastructure(pc, port);
     const common = this.isCommonPort(pc, port);
-    const beacon = external && !infrastructure ? beaconRatio(cv, co, common, IRC_PORTS.has(port), th) : 0;
+    const beacon =
+      external && !infrastructure ? beaconRatio(cv, co, common, IRC_PORTS.has(port), uplinkWorks, th) : 0;
 
     // peer: vertical scan, flood, per-host brute force
     const peers = this.peers;
@@ -243,17 +257,25 @@ export class FlowDetector {
     let verticalRatio = 0;
     let floodRatio = 0;
     let floodRate = 0;
+    // A flow is rated (and marked) for a behaviour only when it is itself part of it: a probe of the
+    // scanned host, an unanswered flow of a packet flood, a failed attempt, a login attempt. The device's
+    // other flows in the same minutes (its NTP, its cloud session) are not evidence of the attack.
     if (!group) {
-      verticalRatio = pv[po + P_NEWPORTS] / th.verticalDistinctPorts;
+      if (probe) verticalRatio = pv[po + P_NEWPORTS] / th.verticalDistinctPorts;
       const flowRate = pv[po + P_FLOWS] / th.floodTau;
       const pktRate = pv[po + P_PKTS] / th.floodTau;
       const byteRate = pv[po + P_BYTES] / th.floodTau;
-      floodRatio = Math.max(
-        flowRate / th.floodFlowsPerSecond,
-        pktRate / th.floodPacketsPerSecond,
-        byteRate / th.floodBytesPerSecond,
-      );
-      floodRate = Math.max(flowRate, pktRate);
+      // Every flow counts in the flow rate; only unanswered ones make up a packet or byte flood.
+      floodRatio = flowRate / th.floodFlowsPerSecond;
+      floodRate = flowRate;
+      if (unanswered) {
+        floodRatio = Math.max(
+          floodRatio,
+          pktRate / th.floodPacketsPerSecond,
+          byteRate / th.floodBytesPerSecond,
+        );
+        floodRate = Math.max(flowRate, pktRate);
+      }
     }
 
     // service: horizontal scan, brute force across few hosts
@@ -268,9 +290,9 @@ export class FlowDetector {
     sv[so + V_AUTH] = sv[so + V_AUTH] * dScanV + (auth ? 1 : 0);
     sv[so + V_DST] = sv[so + V_DST] * dScanV + (newChannel && !group ? 1 : 0);
     const distinctDst = sv[so + V_NEWDST];
-    const horizontalRatio = distinctDst / th.horizontalDistinctDst;
+    const horizontalRatio = probe && !group ? distinctDst / th.horizontalDistinctDst : 0;
     let bruteRatio = 0;
-    if (pc === PROTO_TCP && AUTH_PORTS.has(port)) {
+    if (auth) {
       const perHost = pv[po + P_AUTH] / th.bruteforceAttempts;
       const perPort = sv[so + V_AUTH] / th.bruteforceAttempts;
       // Many attempts on few hosts; one attempt per host is a scan, not a guess.
@@ -279,15 +301,10 @@ export class FlowDetector {
     }
 
     // source: failed channels, outbound volume
-    const sources = this.sources;
-    const src = sources.upsert(sa, sb, 0, 0, t);
-    sources.lastSeen[src] = t;
-    const xv = sources.values;
-    const xo = src * SOURCE_FIELDS;
     xv[xo + S_FAILCH] =
       xv[xo + S_FAILCH] * decay(t - xv[xo + S_T], th.scanTau) + (failed && newChannel ? 1 : 0);
     xv[xo + S_T] = t;
-    const failedRatio = xv[xo + S_FAILCH] / th.failedChannels;
+    const failedRatio = failed ? xv[xo + S_FAILCH] / th.failedChannels : 0;
     let exfilRatio = 0;
     let exfilZ = 0;
     // An upload is answered (acknowledged); an unanswered stream of bytes is a flood, scored above.

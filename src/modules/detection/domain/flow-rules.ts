@@ -212,6 +212,11 @@ export interface FlowThresholds {
   beaconJitterCommonPort: number;
   /** Attempts needed on a common service port. */
   beaconMinAttemptsCommonPort: number;
+  /**
+   * A source counts as reaching the Internet when an external host answered it within this many seconds;
+   * until then its unanswered channels are not called beacons (flow-beacon.ts).
+   */
+  uplinkSeconds: number;
   /** Decayed count of new failed TCP channels (distinct destination:port) of one source. */
   failedChannels: number;
   /** Outbound bytes of one flow, at least, before exfiltration is considered. */
@@ -244,6 +249,7 @@ export const DEFAULT_FLOW_THRESHOLDS: FlowThresholds = {
   beaconJitter: 0.2,
   beaconJitterCommonPort: 0.05,
   beaconMinAttemptsCommonPort: 30,
+  uplinkSeconds: 3600,
   failedChannels: 20,
   exfilMinBytes: 10_000_000,
   exfilSigma: 4,

@@ -111,6 +111,10 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
   inventory.onDeviceChange(async (c, scope) => {
     if (REASSESS_ON.some((k) => k in c.change)) await services.findings.assessDevice(scope, c.deviceId);
   });
+  // A created or imported device gets its findings in the creating transaction.
+  inventory.onDevicesCreated(async (ids, scope) => {
+    await services.findings.assessDevices(scope, ids);
+  });
   // Each assessment stores the risk scores it leads to (the trend chart's history).
   services.findings.onAssessed(async (scope) => {
     await services.risk.record(scope);

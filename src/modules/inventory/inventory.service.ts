@@ -74,6 +74,8 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export class InventoryService {
   private readonly listeners: ((c: DeviceChange, scope: TenantScope) => Promise<void> | void)[] = [];
+  private readonly createdListeners: ((deviceIds: string[], scope: TenantScope) => Promise<void> | void)[] =
+    [];
 
   constructor(
     private readonly tenancy: TenancyService,
@@ -83,6 +85,14 @@ export class InventoryService {
   /** Called inside the transaction of every recorded device change (firmware, services, status...). */
   onDeviceChange(fn: (c: DeviceChange, scope: TenantScope) => Promise<void> | void): void {
     this.listeners.push(fn);
+  }
+
+  /**
+   * Called inside the transaction that creates devices (one by API, or a whole import), with their ids,
+   * so findings exist as soon as the device does rather than at the next assessment.
+   */
+  onDevicesCreated(fn: (deviceIds: string[], scope: TenantScope) => Promise<void> | void): void {
+    this.createdListeners.push(fn);
   }
 
   private async recordChange(
@@ -239,6 +249,7 @@ export class InventoryService {
         entityId: row.id,
         details: { name: row.name },
       });
+      for (const fn of this.createdListeners) await fn([row.id], scope);
       return toDeviceView(row);
     });
   }
@@ -340,6 +351,8 @@ export class InventoryService {
         entity: 'device',
         details: { created: values.length, sitesCreated },
       });
+      const ids = values.map((v) => v.id);
+      for (const fn of this.createdListeners) await fn(ids, scope);
       return { created: values.length, sitesCreated };
     });
   }

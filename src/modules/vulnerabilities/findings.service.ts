@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { type Clock, isUuid, newId, notFound } from '../../core';
 import type { TenantScope } from '../../store';
 import type { DeviceView } from '../inventory';
@@ -243,6 +243,35 @@ export class FindingsService {
     if (!d) throw notFound('device');
     const r = await this.reconcile(scope, [d], eq(findings.deviceId, deviceId));
     return { devices: 1, ...r };
+  }
+
+  /**
+   * Evaluate newly created devices (an API create or a whole import), in the creating transaction.
+   * Reads only the findings of those devices, in chunks that keep the id list within parameter limits.
+   */
+  async assessDevices(scope: TenantScope, deviceIds: readonly string[]): Promise<AssessmentSummary> {
+    const wanted = new Set(deviceIds);
+    const devs =
+      deviceIds.length === 1
+        ? [await this.devices.deviceById(scope, deviceIds[0])]
+        : await this.devices.allDevices(scope);
+    const mine = devs.filter((d): d is DeviceView => !!d && wanted.has(d.id));
+    const total = { devices: mine.length, open: 0, opened: 0, fixed: 0, at: this.clock.now().toISOString() };
+    for (let i = 0; i < mine.length; i += 1000) {
+      const chunk = mine.slice(i, i + 1000);
+      const r = await this.reconcile(
+        scope,
+        chunk,
+        inArray(
+          findings.deviceId,
+          chunk.map((d) => d.id),
+        ),
+      );
+      total.open += r.open;
+      total.opened += r.opened;
+      total.fixed += r.fixed;
+    }
+    return total;
   }
 
   async runNow(ctx: RequestContext): Promise<AssessmentSummary> {

@@ -19,7 +19,13 @@ import { registerDetectionRoutes } from '../modules/detection';
 import { registerInventoryRoutes } from '../modules/inventory';
 import { registerLedgerRoutes } from '../modules/ledger';
 import { registerRiskRoutes } from '../modules/risk';
-import { type Actor, type RequestContext, registerTenancyRoutes, SESSION_COOKIE } from '../modules/tenancy';
+import {
+  type Actor,
+  type RequestContext,
+  registerTenancyRoutes,
+  SESSION_COOKIE,
+  systemActor,
+} from '../modules/tenancy';
 import { registerUnderwritingRoutes } from '../modules/underwriting';
 import { registerVulnerabilityRoutes } from '../modules/vulnerabilities';
 import { errorHandler } from './errors';
@@ -141,7 +147,18 @@ export async function buildApp(opts: AppOptions) {
     contextOf,
     subscribe: (orgId, fn) => services.alertHub.subscribe(orgId, fn),
   });
-  registerLedgerRoutes(app, { ledger: services.ledger, contextOf });
+  registerLedgerRoutes(app, {
+    ledger: services.ledger,
+    contextOf,
+    // A policy's declarations are logged by its insurer; whoever may read the policy may prove them.
+    evidenceLogOf: async (ctx, type, ref) => {
+      if (type !== 'policy_document') return undefined;
+      const { insurerOrgId } = await services.quotes.getPolicy(ctx, ref);
+      return insurerOrgId === ctx.org.id
+        ? undefined
+        : services.tenancy.context(systemActor(insurerOrgId, 'insurer'));
+    },
+  });
   registerVulnerabilityRoutes(app, { feeds: services.feeds, findings: services.findings, contextOf });
   registerRiskRoutes(app, { risk: services.risk, controls: services.controls, contextOf });
   registerComplianceRoutes(app, { baselines: services.baselines, contextOf });

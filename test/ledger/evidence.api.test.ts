@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Evidence,
@@ -13,7 +13,7 @@ import {
   verifyInclusion,
 } from '../../src/modules/ledger';
 import { systemActor } from '../../src/modules/tenancy';
-import type { Store } from '../../src/store';
+import { type Store, tables } from '../../src/store';
 import { freshStore, seedWorld, signIn, testApp, type World } from '../support/harness';
 
 /** Checks evidence the way an outside verifier would: only the published key and the response. */
@@ -183,6 +183,49 @@ describe('ledger evidence API', () => {
     expect(ev.total).toBeGreaterThanOrEqual(1);
     expect(ev.entries.every((e) => parseEntry(JSON.parse(e.entry)).ref === device.id)).toBe(true);
     expect(verifyIndependently(ev, publishedKey).every((r) => r === 'ok')).toBe(true);
+  });
+
+  it("proves a policy's declarations to its insured from the insurer's log, and to no one else", async () => {
+    const { tenancy, quotes, store: st } = world.services;
+    await st.db
+      .update(tables.organisations)
+      .set({
+        industry: 'manufacturing',
+        profile: {
+          annualRevenue: { amount: 4_200_000_000, currency: 'GBP' },
+          recordsHeld: 12_000,
+          jurisdictions: ['GB'],
+          hourlyDowntimeCost: { amount: 3_500_000, currency: 'GBP' },
+        },
+      })
+      .where(eq(tables.organisations.id, world.orgs.acme));
+    const uw = await tenancy.context(await tenancy.actorByEmail(world.users['insurer-underwriter'].email));
+    const q = await quotes.createQuote(uw, world.orgs.acme, {
+      aggregateLimit: { amount: 200_000_000, currency: 'USD' },
+      retention: { amount: 2_500_000, currency: 'USD' },
+      waitingPeriodHours: 12,
+    });
+    if (q.status === 'referred') await quotes.decideReferral(uw, q.id, 'approve', 'within appetite');
+    const policy = await quotes.bind(uw, q.id);
+    const res = await evidence(admin, `type=policy_document&ref=${policy.id}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const ev = res.json() as Evidence;
+    expect(ev.total).toBe(1);
+    const entry = parseEntry(JSON.parse(ev.entries[0].entry));
+    expect(entry).toMatchObject({ type: 'policy_document', ref: policy.id, org: world.orgs.insurer });
+    expect(ev.entries[0].payload).toMatchObject({ declarationsSha256: policy.declarationsHash });
+    expect(ev.checkpoint.checkpoint.split('\n')[0]).toMatch(/^coverwatch\.example\/northwind-mutual-/);
+    expect(verifyIndependently(ev, publishedKey)).toEqual(['ok']);
+    // The insurer reads it from its own log; the insurer acting inside acme sees the same entry.
+    const own = (await evidence(underwriter, `type=policy_document&ref=${policy.id}`)).json() as Evidence;
+    expect(own.entries[0].entry).toBe(ev.entries[0].entry);
+    const acting = await evidence(underwriter, `type=policy_document&ref=${policy.id}`, world.orgs.acme);
+    expect(acting.statusCode, acting.body).toBe(200);
+    // Another insured cannot read the policy, so not its evidence either; other types stay in one's own log.
+    const foreign = await evidence(clinicAdmin, `type=policy_document&ref=${policy.id}`);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain(policy.declarationsHash);
+    expect((await evidence(admin, `type=device_change&ref=${policy.id}`)).statusCode).toBe(404);
   });
 
   it('returns a tampered entry as stored, so the client sees it fail (the server check names it too)', async () => {

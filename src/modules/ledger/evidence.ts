@@ -48,6 +48,18 @@ export interface Evidence {
   entries: EvidenceItem[];
 }
 
+/**
+ * Where evidence of a record lives when it is not the caller's own log: a policy's declarations are
+ * logged by its insurer, and its insured proves them from there. Returns the log owner's context
+ * after checking that the caller may read the record (throwing not_found otherwise), or undefined
+ * for the caller's own log. Only entries of that (type, ref) are read from the other log.
+ */
+export type EvidenceLogOf = (
+  ctx: RequestContext,
+  type: EntryType,
+  ref: string,
+) => Promise<RequestContext | undefined>;
+
 async function latestOrNone(ledger: LedgerService, ctx: RequestContext): Promise<CheckpointView | undefined> {
   try {
     return await ledger.latestCheckpoint(ctx);
@@ -61,14 +73,17 @@ async function latestOrNone(ledger: LedgerService, ctx: RequestContext): Promise
  * Every entry logged for (type, ref) in the caller's organisation, proven against the latest signed
  * checkpoint. When that checkpoint does not yet cover the newest entry, one is signed now (as an
  * export does), so fresh evidence is provable at once instead of after the next scheduled checkpoint.
- * Throws not_found when nothing was logged for the record.
+ * Throws not_found when nothing was logged for the record; `logOf` names another log to read.
  */
 export async function evidenceOf(
   ledger: LedgerService,
-  ctx: RequestContext,
+  caller: RequestContext,
   type: EntryType,
   ref: string,
+  logOf?: EvidenceLogOf,
 ): Promise<Evidence> {
+  caller.require('read');
+  const ctx = (await logOf?.(caller, type, ref)) ?? caller;
   const { items, total } = await ledger.list(
     ctx,
     { types: [type], ref },

@@ -72,7 +72,7 @@ export {
 export type { NodeKey, NodeStore, StoredNode } from './domain/node-store';
 export { MemoryNodeStore } from './domain/node-store';
 export { MerkleTree, perfectSubtrees } from './domain/tree';
-export type { Evidence, EvidenceCheck, EvidenceItem, ServerCheck } from './evidence';
+export type { Evidence, EvidenceCheck, EvidenceItem, EvidenceLogOf, ServerCheck } from './evidence';
 export { evidenceOf, MAX_EVIDENCE_ENTRIES } from './evidence';
 export { ledgerKeyPath, loadOrCreateSigner } from './keys';
 export type {

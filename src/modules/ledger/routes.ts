@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageQuery, type RouteDeps, type ZodApp } from '../../server/http';
 import { ENTRY_TYPES } from './domain/entry';
-import { evidenceOf } from './evidence';
+import { type EvidenceLogOf, evidenceOf } from './evidence';
 import type { LedgerService } from './ledger.service';
 
 const indexParams = z.object({ index: z.coerce.number().int().min(0) });
@@ -28,8 +28,11 @@ const exportBody = z.strictObject({
   withholdPayloads: z.boolean().optional(),
 });
 
-export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: LedgerService }) {
-  const { ledger, contextOf } = deps;
+export function registerLedgerRoutes(
+  app: ZodApp,
+  deps: RouteDeps & { ledger: LedgerService; evidenceLogOf?: EvidenceLogOf },
+) {
+  const { ledger, contextOf, evidenceLogOf } = deps;
   const tags = ['ledger'];
 
   app.get(
@@ -118,7 +121,7 @@ export function registerLedgerRoutes(app: ZodApp, deps: RouteDeps & { ledger: Le
         querystring: z.object({ type: z.enum(ENTRY_TYPES), ref: z.string().min(1).max(500) }),
       },
     },
-    async (req) => evidenceOf(ledger, await contextOf(req), req.query.type, req.query.ref),
+    async (req) => evidenceOf(ledger, await contextOf(req), req.query.type, req.query.ref, evidenceLogOf),
   );
 
   app.post(

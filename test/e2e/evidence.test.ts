@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/modules/ledger';
 import { systemActor } from '../../src/modules/tenancy';
+import { tables } from '../../src/store';
 import {
   type BrowserSession,
   browserUnavailable,
@@ -112,6 +113,41 @@ describe.skipIf(!!skip)('dashboard: ledger evidence verified in the browser, and
     expect(await visibleText(entries().first())).toContain('changed firmwareVersion (mqtt:gw-1)');
     await page.evaluate(() => window.scrollTo(0, 0)); // a sticky top bar would be drawn mid-page
     await screenshot(page, 'e2e-evidence-device');
+  });
+
+  it("shows the insured its policy's declarations verified in the insurer's log", async () => {
+    const { world } = server;
+    const { tenancy, quotes } = world.services;
+    await world.services.store.db
+      .update(tables.organisations)
+      .set({
+        industry: 'manufacturing',
+        profile: {
+          annualRevenue: { amount: 4_200_000_000, currency: 'GBP' },
+          recordsHeld: 12_000,
+          jurisdictions: ['GB'],
+          hourlyDowntimeCost: { amount: 3_500_000, currency: 'GBP' },
+        },
+      })
+      .where(eq(tables.organisations.id, world.orgs.acme));
+    const uw = await tenancy.context(await tenancy.actorByEmail(world.users['insurer-underwriter'].email));
+    const q = await quotes.createQuote(uw, world.orgs.acme, {
+      aggregateLimit: { amount: 200_000_000, currency: 'USD' },
+      retention: { amount: 2_500_000, currency: 'USD' },
+      waitingPeriodHours: 12,
+    });
+    if (q.status === 'referred') await quotes.decideReferral(uw, q.id, 'approve', 'within appetite');
+    const policy = await quotes.bind(uw, q.id);
+    await page.goto(`${server.base}/policy`);
+    await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
+    await poll(() => entries().locator('.ledger-ok').count()).toBe(1);
+    const text = await visibleText(entries().first());
+    expect(text).toContain(`declarations SHA-256 ${policy.declarationsHash.slice(0, 16)}`);
+    expect(text).toMatch(/Verified against checkpoint \d+/);
+    expect(await visibleText(panel().locator('[data-testid=evidence-mode]'))).toMatch(
+      /log coverwatch\.example\/northwind-mutual-/,
+    );
+    await screenshot(page, 'e2e-evidence-policy');
   });
 
   it('shows in red what failed when a stored entry row was altered in the database', async () => {

@@ -184,4 +184,26 @@ describe.skipIf(!!skip)('dashboard: ledger evidence verified in the browser, and
     await page.evaluate(() => window.scrollTo(0, 0)); // a sticky top bar would be drawn mid-page
     await screenshot(page, 'e2e-evidence-alert-tampered');
   });
+  it("falls back to the server's check, labelled as such, where the browser cannot verify", async () => {
+    const plain = await browser.context.newPage();
+    try {
+      // What a page served over plain HTTP on a non-local host sees: no WebCrypto.
+      await plain.addInitScript(() => Object.defineProperty(window.crypto, 'subtle', { value: undefined }));
+      await plain.goto(`${server.base}/alerts/${alertId}`);
+      const box = plain.locator('[data-testid=ledger-evidence]');
+      await box.locator('[data-testid=evidence-mode]').waitFor();
+      expect(await visibleText(box.locator('[data-testid=evidence-mode]'))).toMatch(
+        /cannot verify the ledger: WebCrypto is unavailable.*not an independent verification/,
+      );
+      expect(await visibleText(box)).toContain('server-checked only');
+      const lines = await box.locator('[data-testid=ledger-entry]').allInnerTexts();
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/server says: matches checkpoint \d+/);
+      expect(lines[1]).toMatch(/server says: leaf hash failed/);
+      expect(await box.locator('.ledger-ok').count()).toBe(0);
+      await screenshot(plain, 'e2e-evidence-server-fallback');
+    } finally {
+      await plain.close();
+    }
+  });
 });

@@ -218,8 +218,10 @@ export class FlowDetector {
     sources.lastSeen[src] = t;
     const xv = sources.values;
     const xo = src * SOURCE_FIELDS;
-    if (external && (respPkts > 0 || respBytes > 0)) xv[xo + S_ANSWERED_T] = t;
-    const uplinkWorks = xv[xo + S_ANSWERED_T] > 0 && t - xv[xo + S_ANSWERED_T] <= th.uplinkSeconds;
+    const answeredOutside = external && (respPkts > 0 || respBytes > 0);
+    if (answeredOutside) xv[xo + S_ANSWERED_T] = t;
+    const uplinkWorks =
+      answeredOutside || (xv[xo + S_ANSWERED_T] > 0 && t - xv[xo + S_ANSWERED_T] <= th.uplinkSeconds);
 
     // channel: novelty and beacon attempts
     const channels = this.channels;

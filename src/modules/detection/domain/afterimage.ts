@@ -26,11 +26,26 @@ import type { ByteReader, ByteWriter } from './snapshot';
 /** Decay factors λ (paper §IV-B: windows of 100 ms, 500 ms, 1.5 s, 10 s and 1 min). */
 export const LAMBDAS: readonly number[] = [5, 3, 1, 0.1, 0.01];
 const L = 5;
+
 /**
- * -λ·ln 2 per λ: the decay 2^(-λΔt) is computed as e^(-λ ln2 Δt). V8's `2 ** x` (Math.pow) costs ~10x
- * Math.exp, and the five tables decay five sums each per packet.
+ * The decay factors 2^(-λΔt) of the last Δt asked for, shared by every table: V8's `2 ** x` costs ~150 ns,
+ * and a packet's tables often see the same Δt (streams last updated by the same earlier packet). Computed
+ * with `**` itself, not Math.exp: the features must not change in their last bits (the model downstream
+ * amplifies rounding noise of features that are constant in training).
  */
-const DECAY_RATE = Float64Array.from(LAMBDAS, (lambda) => -lambda * Math.LN2);
+class DecayCache {
+  private dt = Number.NaN;
+  readonly factors = new Float64Array(L);
+
+  /** The factors for dt, refreshed only when dt changed. */
+  of(dt: number): Float64Array {
+    if (dt !== this.dt) {
+      this.dt = dt;
+      for (let l = 0; l < L; l++) this.factors[l] = 2 ** (-LAMBDAS[l] * dt);
+    }
+    return this.factors;
+  }
+}
 /** Kitsune-py incStat initial weight: avoids division by zero before the first insert. */
 const W0 = 1e-20;
 
@@ -78,6 +93,7 @@ abstract class SlotTable {
     readonly maxStreams: number,
     readonly cutoffWeight: number,
     initial: number,
+    protected readonly decay: DecayCache,
   ) {
     this.capacity = Math.min(initial, maxStreams);
     this.lastT = new Float64Array(this.capacity);
@@ -167,8 +183,8 @@ class Table1D extends SlotTable {
   ls: Float64Array;
   ss: Float64Array;
 
-  constructor(maxStreams: number, cutoffWeight: number) {
-    super(maxStreams, cutoffWeight, 1024);
+  constructor(maxStreams: number, cutoffWeight: number, decay: DecayCache) {
+    super(maxStreams, cutoffWeight, 1024, decay);
     this.w = new Float64Array(this.capacity * L);
     this.ls = new Float64Array(this.capacity * L);
     this.ss = new Float64Array(this.capacity * L);
@@ -205,10 +221,11 @@ class Table1D extends SlotTable {
     if (diff) v = Math.max(dt, 0);
     const b = slot * L;
     const { w, ls, ss } = this;
+    const decay = this.decay.of(dt);
     for (let l = 0; l < L; l++) {
       const i = b + l;
       if (dt > 0) {
-        const f = Math.exp(DECAY_RATE[l] * dt);
+        const f = decay[l];
         w[i] *= f;
         ls[i] *= f;
         ss[i] *= f;
@@ -239,8 +256,8 @@ class Table2D extends SlotTable {
   w3: Float64Array;
   res: Float64Array;
 
-  constructor(maxStreams: number, cutoffWeight: number) {
-    super(maxStreams, cutoffWeight, 1024);
+  constructor(maxStreams: number, cutoffWeight: number, decay: DecayCache) {
+    super(maxStreams, cutoffWeight, 1024, decay);
     const c = this.capacity * L;
     this.w = new Float64Array(c * 2);
     this.ls = new Float64Array(c * 2);
@@ -290,12 +307,13 @@ class Table2D extends SlotTable {
     const o2 = 1 - d;
     const dt = t - this.lastT[slot];
     const { w, ls, ss, sr, w3, res } = this;
+    const decay = this.decay.of(dt);
     for (let l = 0; l < L; l++) {
       const k = slot * L + l;
       const i = k * 2 + d;
       const j = k * 2 + o2;
       if (dt > 0) {
-        const f = Math.exp(DECAY_RATE[l] * dt);
+        const f = decay[l];
         w[i] *= f;
         ls[i] *= f;
         ss[i] *= f;
@@ -357,11 +375,12 @@ export class AfterImage {
   constructor(options: AfterImageOptions = {}) {
     const max = options.maxStreams ?? 1 << 16;
     const cut = options.cutoffWeight ?? 1e-3;
-    this.macIp = new Table1D(max, cut);
-    this.host = new Table1D(max, cut);
-    this.channel = new Table2D(max, cut);
-    this.jitter = new Table1D(max, cut);
-    this.socket = new Table2D(max, cut);
+    const decay = new DecayCache();
+    this.macIp = new Table1D(max, cut, decay);
+    this.host = new Table1D(max, cut, decay);
+    this.channel = new Table2D(max, cut, decay);
+    this.jitter = new Table1D(max, cut, decay);
+    this.socket = new Table2D(max, cut, decay);
   }
 
   /** Streams held per table, for memory accounting. */

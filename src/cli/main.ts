@@ -1,9 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerAssess } from './commands/assess';
-import { registerDetect } from './commands/detect';
-import { registerFoundation } from './commands/foundation';
-import { registerInsurance } from './commands/insurance';
-import { registerLedger } from './commands/ledger';
 import { EXIT, reportError } from './output';
 
 const program = new Command()
@@ -22,11 +17,24 @@ async function run(fn: () => Promise<void>, json = false): Promise<void> {
   }
 }
 
-registerFoundation(program, run);
-registerAssess(program, run);
-registerDetect(program, run);
-registerLedger(program, run);
-registerInsurance(program, run);
+// `detect` registers alone when it is the command: the others import the database, server and MQTT
+// modules (~80 MiB resident), which a file-in, scores-out run never needs (issue #3: detect <= 150 MiB).
+if (process.argv[2] === 'detect') {
+  (await import('./commands/detect')).registerDetect(program, run);
+} else {
+  const [foundation, assess, detect, ledger, insurance] = await Promise.all([
+    import('./commands/foundation'),
+    import('./commands/assess'),
+    import('./commands/detect'),
+    import('./commands/ledger'),
+    import('./commands/insurance'),
+  ]);
+  foundation.registerFoundation(program, run);
+  assess.registerAssess(program, run);
+  detect.registerDetect(program, run);
+  ledger.registerLedger(program, run);
+  insurance.registerInsurance(program, run);
+}
 
 try {
   await program.parseAsync(process.argv);

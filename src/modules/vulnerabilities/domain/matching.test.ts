@@ -94,9 +94,12 @@ describe.skipIf(!iotPath || !kevPath)('matching real KEV-listed IoT records (iot
       device('TP-LINK', 'Archer AX21', '1.1.3 Build 20220101', 'router', 'AX1800'),
       'CVE-2023-1389',
     )!;
+    // The text is read (1.1.3 < 1.14), but the record names no vendor: a person confirms.
     expect(f.status).toBe('needs_review');
-    expect(f.reason).toContain('free-text version "All versions prior to version 1.14 Build 20230219"');
-    expect(f.reason).toContain('falls inside it');
+    expect(f.reason).toContain(
+      '(read from the free text "All versions prior to version 1.14 Build 20230219")',
+    );
+    expect(f.reason).toContain('the record\'s vendor is "n/a"');
     expect(f.cvss).toBeNull(); // the stored record has no CVSS
   });
 
@@ -136,11 +139,59 @@ describe.skipIf(!iotPath || !kevPath)('matching real KEV-listed IoT records (iot
       source: 'adp',
       matchedRange: '5.00 ≤ v ≤ 5.38 (custom)',
     });
-    // ADP says 5.10 ≤ v < 5.38 for the 50W, the CNA text says "V5.10 through V5.38".
+    // ADP says 5.10 ≤ v < 5.38 for the 50W (so "unknown" at 5.38); the vendor's text says "V5.10 through
+    // V5.38" (Zyxel fixed it in V5.39): affected, with the ADP entry's view in the reason.
     const f = find(device('Zyxel', 'USG FLEX 50W', '5.38', 'firewall'), 'CVE-2024-11667')!;
-    expect(f.status).toBe('needs_review');
+    expect(f.status).toBe('affected');
+    expect(f.source).toBe('cna');
     expect(f.reason).toContain('"versions V5.10 through V5.38"');
     expect(f.reason).toContain('usg_flex_50w_firmware');
+  });
+
+  it('Zyxel free-text ranges ("5.00 through 5.21 Patch 1", "4.60 through 5.35") are read when unambiguous', () => {
+    // CVE-2022-30525: inside on the release numbers -> affected from the CNA text.
+    expect(find(device('Zyxel', 'USG FLEX 100', '5.10', 'firewall'), 'CVE-2022-30525')).toMatchObject({
+      status: 'affected',
+      source: 'cna',
+      matchedRange: '5.00 ≤ v ≤ 5.21 Patch 1 (read from the free text "5.00 through 5.21 Patch 1")',
+    });
+    // Below the lower bound, the record has no defaultStatus: "unknown", so a person looks.
+    const below = find(device('Zyxel', 'VPN100', '4.20', 'firewall'), 'CVE-2022-30525')!;
+    expect(below.status).toBe('needs_review');
+    expect(below.reason).toContain('outside every listed version; no defaultStatus');
+    // "V5.21(ABUI.1)" is a patch of 5.21: whether "5.21 Patch 1" includes it the text does not say.
+    const edge = find(device('Zyxel', 'USG FLEX 200', 'V5.21(ABUI.1)', 'firewall'), 'CVE-2022-30525')!;
+    expect(edge.status).toBe('needs_review');
+    expect(edge.reason).toContain('sits at its edge');
+    // CVE-2023-28771: the series entry "USG FLEX series firmware", 4.60 through 5.35.
+    expect(find(device('Zyxel', 'ATP200', '5.30', 'firewall'), 'CVE-2023-28771')).toMatchObject({
+      status: 'affected',
+      matchedRange: '4.60 ≤ v ≤ 5.35 (read from the free text "4.60 through 5.35")',
+    });
+    expect(find(device('Zyxel', 'ATP200', '5.36', 'firewall'), 'CVE-2023-28771')?.status).toBe(
+      'needs_review',
+    );
+    // CVE-2024-40891 "<= 1.00(AAFR.4)C0_20170615": same firmware family, an earlier patch.
+    expect(find(device('Zyxel', 'VMG4325-B10A', '1.00(AAFR.3)C0', 'router'), 'CVE-2024-40891')?.status).toBe(
+      'affected',
+    );
+    // defaultStatus "unaffected" (CVE-2024-11667): above the text range there is no finding at all.
+    expect(find(device('Zyxel', 'ATP200', '5.39', 'firewall'), 'CVE-2024-11667')).toBeUndefined();
+  });
+
+  it('Dahua model wildcards (IPC-HX3XXX, NVR1XXX, "Buildtime before June, 2021") stay for review', () => {
+    // The "X" stands for a housing code of one to three letters in IPC-HX3XXX but for one digit in
+    // NVR6XX, and the bound is a build date, not a firmware version: no sound general reading.
+    for (const [product, kind] of [
+      ['IPC-HDW3441T', 'camera'],
+      ['NVR4104', 'nvr'],
+    ] as const)
+      for (const cve of ['CVE-2021-33044', 'CVE-2021-33045']) {
+        const f = find(device('Dahua', product, '2.800.0000000.25.R', kind), cve)!;
+        expect(f.status, `${product} ${cve}`).toBe('needs_review');
+        expect(f.reason).toContain('IPC-HX3XXX');
+        expect(f.reason).toContain('needs a look');
+      }
   });
 
   it('CVE-2021-44228 (upper bound "log4j-core*" is not a version): review, not a guess', () => {
@@ -152,7 +203,9 @@ describe.skipIf(!iotPath || !kevPath)('matching real KEV-listed IoT records (iot
   it('CVE-2020-5722 (vendor n/a, "Grandstream UCM6200 Series", "Before 1.0.20.17")', () => {
     const f = find(device('Grandstream', 'UCM6202', '1.0.19.20', 'other'), 'CVE-2020-5722')!;
     expect(f.status).toBe('needs_review');
-    expect(f.reason).toContain('the text reads as v < 1.0.20.17');
+    expect(f.reason).toContain(
+      'firmware 1.0.19.20 is in v < 1.0.20.17 (read from the free text "Before 1.0.20.17")',
+    );
   });
 
   it('CVE-2021-38406 (lower bound "unspecified", lessThanOrEqual 2.00.07)', () => {

@@ -3,6 +3,7 @@ import {
   type CompiledProductVersions,
   compileProductVersions,
   decideVersion,
+  FREE_TEXT_READING,
   type PreparedVersion,
   prepareVersion,
 } from './cve-versions';
@@ -316,7 +317,12 @@ function judgeNamed(
   const verdicts: EntryVerdict[] = named.map((e) => judgeEntry(e, dev));
   if (verdicts.length > 0) {
     const by = (k: Verdict) => verdicts.filter((v) => v.verdict === k);
-    const affected = by('affected');
+    // A structured range (CNA or ADP) explains the decision better than a reading of free text.
+    const affected = by('affected').sort(
+      (a, b) =>
+        Number(a.range?.includes(FREE_TEXT_READING) ?? false) -
+        Number(b.range?.includes(FREE_TEXT_READING) ?? false),
+    );
     const unaffected = by('unaffected');
     const reviews = by('review');
     const others = (skip: EntryVerdict) =>

@@ -98,6 +98,14 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
       payload: { number: p.number, declarationsSha256: p.declarationsHash, quoteId: p.quoteId },
     });
   });
+  // Endorsement and cancellation documents are logged the same way as the declarations page.
+  services.quotes.onPolicyDocument(async (d, scope) => {
+    await services.ledger.append(scope, {
+      type: 'policy_document',
+      ref: d.policyId,
+      payload: { number: d.number, document: d.kind, sequence: d.sequence, sha256: d.sha256 },
+    });
+  });
 
   // --- cross-module wiring (listeners run inside the writer's transaction) ---
   // Evidence: every device change and every alert version is logged in the same transaction.

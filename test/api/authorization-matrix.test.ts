@@ -414,6 +414,26 @@ const ROUTES: Route[] = [
     url: (i) => `/api/v1/policies/${i.device}/declarations`,
     allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
   },
+  {
+    method: 'POST',
+    path: '/api/v1/policies/{id}/endorsements',
+    url: (i) => `/api/v1/policies/${i.device}/endorsements`,
+    body: () => ({ effectiveDate: '2026-12-01', reason: 'matrix' }),
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/policies/{id}/cancel',
+    url: (i) => `/api/v1/policies/${i.device}/cancel`,
+    body: () => ({ effectiveDate: '2026-12-01', reason: 'matrix' }),
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/policies/{id}/premium-reductions',
+    url: (i) => `/api/v1/policies/${i.device}/premium-reductions`,
+    allowed: { admin: 404, analyst: 404, viewer: 404, insurer: 404 },
+  },
 ];
 
 const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/ledger/key']);

@@ -600,6 +600,44 @@ export interface PolicyDetail {
   };
 }
 
+/** An endorsement or cancellation as stored on the policy (src/modules/underwriting/domain/policy.ts). */
+export interface EndorsementView {
+  number: number;
+  effectiveDate: string;
+  reason: string;
+  requestedBy: string;
+  changes: string[];
+  annualPremiumBefore: MoneyValue;
+  annualPremiumAfter: MoneyValue;
+  daysRemaining: number;
+  daysInPeriod: number;
+  premiumAdjustment: MoneyValue;
+  approvedReferrals?: { ruleId: string; reason: string }[];
+  documentSha256?: string;
+}
+export interface CancellationView {
+  effectiveDate: string;
+  reason: string;
+  by: string;
+  daysRemaining: number;
+  returnPremium: MoneyValue;
+  documentSha256?: string;
+}
+/** "What would lower it" (src/modules/underwriting/domain/premium-reductions.ts). */
+export interface PremiumReductionsView {
+  premium: MoneyValue | null;
+  items: {
+    id: string;
+    kind: string;
+    action: string;
+    devices: number;
+    premium: MoneyValue;
+    saving: MoneyValue;
+    savingShare: number;
+    text: string;
+  }[];
+}
+
 // ---- ledger evidence (src/modules/ledger/evidence.ts); verified in the browser by ledger-verify.ts ----
 
 export type LedgerEntryType =
@@ -728,6 +766,21 @@ export const api = {
   policies: (signal?: AbortSignal) => json<{ items: PolicyDetail[] }>('/policies', { signal }),
   policy: (id: string, signal?: AbortSignal) =>
     json<PolicyDetail>(`/policies/${encodeURIComponent(id)}`, { signal }),
+  endorsePolicy: (
+    id: string,
+    body: {
+      effectiveDate: string;
+      reason: string;
+      aggregateLimit?: MoneyValue;
+      retention?: MoneyValue;
+      waitingPeriodHours?: number;
+      approveReferrals?: boolean;
+    },
+  ) => json<PolicyDetail>(`/policies/${encodeURIComponent(id)}/endorsements`, { method: 'POST', json: body }),
+  cancelPolicy: (id: string, body: { effectiveDate: string; reason: string }) =>
+    json<PolicyDetail>(`/policies/${encodeURIComponent(id)}/cancel`, { method: 'POST', json: body }),
+  premiumReductions: (id: string, signal?: AbortSignal) =>
+    json<PremiumReductionsView>(`/policies/${encodeURIComponent(id)}/premium-reductions`, { signal }),
   /** Fetched (not linked) so the x-org-id header applies. */
   declarations: async (id: string): Promise<Blob> =>
     (await send(`/policies/${encodeURIComponent(id)}/declarations`)).blob(),

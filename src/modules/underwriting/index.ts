@@ -29,6 +29,8 @@ export {
   periodEnd,
   policyNumber,
 } from './domain/policy';
+export type { PremiumReduction, PremiumReductions } from './domain/premium-reductions';
+export { premiumReductions } from './domain/premium-reductions';
 export type { CoinsuranceRule, CoverageSection, Product } from './domain/product';
 export { kevCoinsuranceShare, parseProduct, productSchema } from './domain/product';
 export type { CreateQuoteOptions, DecisionInput, Insured, Quote } from './domain/quote';
@@ -42,7 +44,15 @@ export { moneySchema, parseSubmission, submissionSchema } from './domain/submiss
 export { describeTable, increasedLimitFactor } from './domain/tables';
 export type { JurisdictionTerms, QuotedTerms, SectionTerms } from './domain/terms';
 export { jurisdictionTerms, resolveTerms } from './domain/terms';
-export type { BindListener, PolicyView, QuoteServiceOptions, QuoteView } from './quote.service';
+export type {
+  BindListener,
+  EndorsementRequest,
+  PolicyDocument,
+  PolicyDocumentListener,
+  PolicyView,
+  QuoteServiceOptions,
+  QuoteView,
+} from './quote.service';
 export { QuoteService } from './quote.service';
 export type { QuoteFileOptions, QuoteFileResult } from './quote-file';
 export { formatQuoteResult, parseSubmissionText, quoteSubmissionFile } from './quote-file';

@@ -11,11 +11,15 @@ import { type Clock, conflict, forbidden, invalid, newId, notFound } from '../..
 import type { Db, TenantScope } from '../../store';
 import { simulate } from '../risk';
 import type { RequestContext, TenancyService } from '../tenancy';
-import { filingInForce, productById } from './domain/catalogue';
+import { filingInForce, productById, rateFilings } from './domain/catalogue';
 import { renderDeclarations } from './domain/declarations';
+import { endorseFromRating } from './domain/endorsement';
 import { adequacy, insuredLoss, technicalPremium } from './domain/insured-loss';
 import { kevCoinsuranceByScenario } from './domain/kev-coinsurance';
-import { bindQuote, type Policy } from './domain/policy';
+import { advancePolicy, bindQuote, cancelPolicy, type Policy } from './domain/policy';
+import { changedTerms, type TermsChange } from './domain/policy-change';
+import { renderCancellation, renderEndorsement } from './domain/policy-documents';
+import { type PremiumReductions, premiumReductions } from './domain/premium-reductions';
 import { createQuote, decideReferral, type Quote } from './domain/quote';
 import { rate } from './domain/rating';
 import { checkAgainstTechnical } from './domain/technical-check';
@@ -76,6 +80,26 @@ function kevCoinsuranceFor(built: BuiltSubmission, terms: QuotedTerms) {
 
 export type BindListener = (policy: PolicyView, scope: TenantScope) => Promise<void> | void;
 
+/** An endorsement or cancellation document as issued (its hash is logged like the declarations'). */
+export interface PolicyDocument {
+  policyId: string;
+  number: string;
+  kind: 'endorsement' | 'cancellation';
+  /** Endorsement number; 0 for a cancellation. */
+  sequence: number;
+  sha256: string;
+}
+export type PolicyDocumentListener = (doc: PolicyDocument, scope: TenantScope) => Promise<void> | void;
+
+export interface EndorsementRequest extends TermsChange {
+  effectiveDate: string;
+  reason: string;
+  /** The underwriter approves the referrals the re-rating raises (else a referred re-rating is refused). */
+  approveReferrals?: boolean;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 const referralState = (q: Quote): QuoteView['referralState'] => {
   if (q.referrals.length === 0) return 'none';
   if (q.referrals.some((r) => r.decision?.outcome === 'decline' || r.action === 'decline')) return 'declined';
@@ -125,6 +149,7 @@ const toPolicyView = (r: PolicyRow): PolicyView => ({
 
 export class QuoteService {
   private readonly bindListeners: BindListener[] = [];
+  private readonly documentListeners: PolicyDocumentListener[] = [];
   private readonly years: number;
   private readonly seed: number;
   private readonly validityDays: number;
@@ -144,6 +169,11 @@ export class QuoteService {
   /** Runs inside the binding transaction (e.g. log the declarations hash in the evidence ledger). */
   onBind(listener: BindListener): void {
     this.bindListeners.push(listener);
+  }
+
+  /** Runs inside the endorsement / cancellation transaction (log the document hash in the ledger). */
+  onPolicyDocument(listener: PolicyDocumentListener): void {
+    this.documentListeners.push(listener);
   }
 
   /** The insurer's own book: only an insurer's user, in its own organisation, with the permission. */
@@ -443,6 +473,142 @@ export class QuoteService {
   ): Promise<{ html: string; hash: string; number: string }> {
     const row = await this.policyRow(ctx, id);
     return { html: row.declarationsHtml, hash: row.declarationsHash, number: row.number };
+  }
+
+  /** Lock the insurer's own policy row (with its quote) for a change. */
+  private async lockPolicy(scope: TenantScope, policyId: string) {
+    const [row] = await scope.db
+      .select()
+      .from(policies)
+      .where(and(eq(policies.id, policyId), eq(policies.orgId, scope.orgId)))
+      .for('update');
+    if (!row) throw notFound('policy');
+    return row;
+  }
+
+  private async savePolicyChange(
+    scope: TenantScope,
+    ctx: RequestContext,
+    row: PolicyRow,
+    policy: Policy,
+    doc: PolicyDocument,
+    audit: { action: string; details: Record<string, unknown> },
+  ): Promise<PolicyView> {
+    const [r] = await scope.update(
+      policies,
+      { policy, status: policy.status, updatedAt: this.clock.now() },
+      eq(policies.id, row.id),
+    );
+    await this.tenancy.audit(scope, ctx.actor, {
+      action: audit.action,
+      entity: 'policy',
+      entityId: row.id,
+      details: { ...audit.details, number: row.number, documentSha256: doc.sha256 },
+    });
+    for (const l of this.documentListeners) await l(doc, scope);
+    return toPolicyView(r);
+  }
+
+  /**
+   * An on-demand cover change: the changed terms re-rated on the policy's own filing (its rates at
+   * quoting), the pro-rata additional or return premium for the rest of the period, and a document
+   * whose hash is logged. A re-rating that refers needs the underwriter's explicit approval.
+   */
+  async endorsePolicy(ctx: RequestContext, policyId: string, input: EndorsementRequest): Promise<PolicyView> {
+    await this.policyRow(ctx, policyId);
+    this.insurer(ctx, true);
+    const by = ctx.actor.email ?? ctx.actor.id;
+    return ctx.scope.transaction(async (scope) => {
+      const row = await this.lockPolicy(scope, policyId);
+      const [quote] = await scope.select(quotes, eq(quotes.id, row.quoteId), { limit: 1 });
+      if (!quote) throw notFound('quote');
+      const filing = rateFilings.find((f) => f.id === row.policy.filingId);
+      if (!filing)
+        throw conflict(`policy ${row.number} names filing ${row.policy.filingId}, which is not loaded`);
+      const current = advancePolicy(row.policy, this.clock);
+      const submission = { ...quote.submission, requestedTerms: changedTerms(current.terms, input) };
+      let rating = rate(submission, filing);
+      let approvedReferrals: { ruleId: string; reason: string }[] | undefined;
+      if (rating.status === 'referred' && input.approveReferrals) {
+        approvedReferrals = rating.referrals.map((r) => ({ ruleId: r.ruleId, reason: input.reason }));
+        rating = { ...rating, status: 'quoted' };
+      }
+      let next = endorseFromRating(
+        current,
+        rating,
+        { effectiveDate: input.effectiveDate, reason: input.reason, requestedBy: by },
+        this.clock,
+      );
+      const e = next.endorsements.at(-1)!;
+      const hash = sha256(renderEndorsement(next, e, this.clock.now()));
+      const endorsement = { ...e, documentSha256: hash, ...(approvedReferrals ? { approvedReferrals } : {}) };
+      next = { ...next, endorsements: [...next.endorsements.slice(0, -1), endorsement] };
+      return this.savePolicyChange(
+        scope,
+        ctx,
+        row,
+        next,
+        { policyId, number: row.number, kind: 'endorsement', sequence: e.number, sha256: hash },
+        {
+          action: 'policy.endorse',
+          details: {
+            endorsement: e.number,
+            effectiveDate: e.effectiveDate,
+            changes: e.changes,
+            premiumAdjustment: e.premiumAdjustment,
+            approvedReferrals: approvedReferrals?.map((r) => r.ruleId) ?? [],
+          },
+        },
+      );
+    });
+  }
+
+  /** Cancel from a date, returning the unearned premium pro rata; only bound or in-force policies. */
+  async cancelPolicy(
+    ctx: RequestContext,
+    policyId: string,
+    input: { effectiveDate: string; reason: string },
+  ): Promise<PolicyView> {
+    await this.policyRow(ctx, policyId);
+    this.insurer(ctx, true);
+    const by = ctx.actor.email ?? ctx.actor.id;
+    return ctx.scope.transaction(async (scope) => {
+      const row = await this.lockPolicy(scope, policyId);
+      let next = cancelPolicy(advancePolicy(row.policy, this.clock), { ...input, by }, this.clock);
+      const hash = sha256(renderCancellation(next, this.clock.now()));
+      next = { ...next, cancellation: { ...next.cancellation!, documentSha256: hash } };
+      return this.savePolicyChange(
+        scope,
+        ctx,
+        row,
+        next,
+        { policyId, number: row.number, kind: 'cancellation', sequence: 0, sha256: hash },
+        {
+          action: 'policy.cancel',
+          details: {
+            effectiveDate: input.effectiveDate,
+            reason: input.reason,
+            returnPremium: next.cancellation!.returnPremium,
+          },
+        },
+      );
+    });
+  }
+
+  /**
+   * What would lower the insured's premium: measured changes re-rated one at a time on the policy's
+   * own filing and current terms (domain/premium-reductions.ts). The insured and its insurer may ask.
+   */
+  async premiumReductions(ctx: RequestContext, policyId: string): Promise<PremiumReductions> {
+    const row = await this.policyRow(ctx, policyId);
+    const [quote] = await this.db.select().from(quotes).where(eq(quotes.id, row.quoteId)).limit(1);
+    const filing = rateFilings.find((f) => f.id === row.policy.filingId);
+    if (!quote || !filing) throw notFound('policy');
+    const insured =
+      ctx.org.id === row.insuredOrgId ? ctx : await this.tenancy.context(ctx.actor, row.insuredOrgId);
+    const assessment = await this.submissions.assessmentNow(insured);
+    const submission = { ...quote.submission, requestedTerms: changedTerms(row.policy.terms, {}) };
+    return premiumReductions(submission, filing, assessment, this.clock.now());
   }
 
   /** The underwriter's submissions list: every insured it relates to, with its latest quote. */

@@ -59,6 +59,22 @@ const decisionBody = z.strictObject({
 
 const bindBody = z.strictObject({ periodStart: z.iso.date().optional() }).optional();
 
+const endorsementBody = z.strictObject({
+  effectiveDate: z.iso.date(),
+  reason: z.string().trim().min(1).max(2000),
+  aggregateLimit: money.optional(),
+  retention: money.optional(),
+  waitingPeriodHours: z.number().int().min(0).max(720).optional(),
+  sections: quoteBody.shape.sections,
+  /** The underwriter approves any referral the re-rating raises, with this reason. */
+  approveReferrals: z.boolean().optional(),
+});
+
+const cancelBody = z.strictObject({
+  effectiveDate: z.iso.date(),
+  reason: z.string().trim().min(1).max(2000),
+});
+
 export function registerUnderwritingRoutes(app: ZodApp, deps: RouteDeps & { quotes: QuoteService }) {
   const { quotes, contextOf } = deps;
   const tags = ['underwriting'];
@@ -147,6 +163,46 @@ export function registerUnderwritingRoutes(app: ZodApp, deps: RouteDeps & { quot
     '/api/v1/policies/:id',
     { schema: { tags, summary: 'One policy: sections, limits, retentions, premium', params: idParams } },
     async (req) => quotes.getPolicy(await contextOf(req), req.params.id),
+  );
+
+  app.post(
+    '/api/v1/policies/:id/endorsements',
+    {
+      schema: {
+        tags,
+        summary:
+          'Endorse a policy: changed terms re-rated on its own filing, pro-rata additional or return premium',
+        params: idParams,
+        body: endorsementBody,
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await quotes.endorsePolicy(await contextOf(req), req.params.id, req.body)),
+  );
+
+  app.post(
+    '/api/v1/policies/:id/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Cancel a bound or in-force policy from a date, with the pro-rata return premium',
+        params: idParams,
+        body: cancelBody,
+      },
+    },
+    async (req) => quotes.cancelPolicy(await contextOf(req), req.params.id, req.body),
+  );
+
+  app.get(
+    '/api/v1/policies/:id/premium-reductions',
+    {
+      schema: {
+        tags,
+        summary: 'What would lower the premium: measured changes, each re-rated on the policy filing',
+        params: idParams,
+      },
+    },
+    async (req) => quotes.premiumReductions(await contextOf(req), req.params.id),
   );
 
   app.get(

@@ -155,6 +155,11 @@ export class SubmissionService {
     private readonly assessment: AssessmentSource,
   ) {}
 
+  /** The insured's measured assessment as it stands now (for "what would lower it"). */
+  async assessmentNow(insured: RequestContext) {
+    return this.assessment.load(insured, this.clock.now());
+  }
+
   /**
    * The submission of `insured` (a context on the insured organisation: its own, or an insurer's
    * through an active relation) for the requested terms, rated in `filing`'s currency.

@@ -1,19 +1,22 @@
-import { api } from '../api';
+import { type FormEvent, useState } from 'react';
+import { type ApiError, api, type CancellationView, type EndorsementView, type PolicyDetail } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { EvidencePanel } from '../components/EvidencePanel';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
+import { useSession } from '../session';
 import { useResource } from '../use-resource';
 import { money } from './Submissions';
 
 /** The insured's view of a policy: what is covered, limits and retentions, what they pay. */
 export function PolicyPage({ params }: PageProps) {
+  const [version, setVersion] = useState(0);
   const res = useResource(
     (signal) =>
       params.id
         ? api.policy(params.id, signal)
         : api.policies(signal).then((r) => r.items[0] ?? Promise.reject(new Error('no policy yet'))),
-    [params.id],
+    [params.id, version],
   );
   const p = res.data;
   const openDeclarations = async () => {
@@ -79,9 +82,198 @@ export function PolicyPage({ params }: PageProps) {
               ))}
             </tbody>
           </table>
+          <PremiumReductionsPanel policyId={p.id} version={version} />
+          <PolicyChangesPanel policy={p} onChanged={() => setVersion((v) => v + 1)} />
           <EvidencePanel type="policy_document" record={p.id} title="Ledger evidence of the declarations" />
         </>
       )}
     </div>
+  );
+}
+
+/** "What would lower it": measured changes, each re-rated on the policy's own filing (server-side). */
+function PremiumReductionsPanel({ policyId, version }: { policyId: string; version: number }) {
+  const res = useResource((signal) => api.premiumReductions(policyId, signal), [policyId, version]);
+  return (
+    <section data-testid="premium-reductions">
+      <h2>What would lower it</h2>
+      {res.error && <ErrorPanel error={res.error} />}
+      {res.data && res.data.items.length === 0 && (
+        <p className="muted">No measured change would lower the premium on these terms.</p>
+      )}
+      {res.data && res.data.items.length > 0 && (
+        <>
+          <p className="muted">
+            Each change alone, re-rated on this policy's filing and terms against today's premium of{' '}
+            {money(res.data.premium)}.
+          </p>
+          <table className="table table-auto">
+            <thead>
+              <tr>
+                <th>Change</th>
+                <th>Premium after</th>
+                <th>Saving</th>
+              </tr>
+            </thead>
+            <tbody>
+              {res.data.items.map((x) => (
+                <tr key={x.id}>
+                  <td>{x.action}</td>
+                  <td>{money(x.premium)}</td>
+                  <td>
+                    −{money(x.saving)} (−{(x.savingShare * 100).toFixed(1)} %)
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Endorsements and cancellation on record, and the underwriter's form to make them. */
+function PolicyChangesPanel({ policy, onChanged }: { policy: PolicyDetail; onChanged: () => void }) {
+  const session = useSession();
+  const endorsements = (policy.policy.endorsements ?? []) as EndorsementView[];
+  const cancellation = (policy.policy.cancellation ?? null) as CancellationView | null;
+  const underwriter =
+    session.me.acting.access === 'own' &&
+    session.me.actor.orgKind === 'insurer' &&
+    session.can('underwriting:write');
+  const open = policy.status === 'bound' || policy.status === 'in_force';
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      onChanged();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const major = (v: FormDataEntryValue | null) =>
+    v && String(v).trim()
+      ? { amount: Math.round(Number(v) * 100), currency: policy.premium.currency }
+      : undefined;
+  const endorse = (ev: FormEvent<HTMLFormElement>) => {
+    ev.preventDefault();
+    const f = new FormData(ev.currentTarget);
+    const hours = String(f.get('waitingPeriodHours') ?? '').trim();
+    void run(() =>
+      api.endorsePolicy(policy.id, {
+        effectiveDate: String(f.get('effectiveDate')),
+        reason: String(f.get('reason')),
+        aggregateLimit: major(f.get('aggregateLimit')),
+        retention: major(f.get('retention')),
+        waitingPeriodHours: hours ? Number(hours) : undefined,
+        approveReferrals: f.get('approveReferrals') === 'on',
+      }),
+    );
+  };
+  const cancel = (ev: FormEvent<HTMLFormElement>) => {
+    ev.preventDefault();
+    const f = new FormData(ev.currentTarget);
+    void run(() =>
+      api.cancelPolicy(policy.id, {
+        effectiveDate: String(f.get('effectiveDate')),
+        reason: String(f.get('reason')),
+      }),
+    );
+  };
+  return (
+    <section data-testid="policy-changes">
+      <h2>Endorsements and cancellation</h2>
+      {endorsements.length === 0 && !cancellation && <p className="muted">No change since binding.</p>}
+      {endorsements.length > 0 && (
+        <table className="table table-auto" data-testid="endorsements">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Effective</th>
+              <th>Changes</th>
+              <th>Annual premium</th>
+              <th>Adjustment</th>
+              <th>Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {endorsements.map((e) => (
+              <tr key={e.number}>
+                <td>{e.number}</td>
+                <td>{e.effectiveDate}</td>
+                <td>{e.changes.join('; ')}</td>
+                <td>
+                  {money(e.annualPremiumBefore)} → {money(e.annualPremiumAfter)}
+                </td>
+                <td>
+                  {e.premiumAdjustment.amount < 0 ? 'return ' : 'additional '}
+                  {money({ ...e.premiumAdjustment, amount: Math.abs(e.premiumAdjustment.amount) })} (
+                  {e.daysRemaining}/{e.daysInPeriod} days)
+                </td>
+                <td>
+                  {e.reason}
+                  {e.approvedReferrals?.length
+                    ? ` (referral ${e.approvedReferrals.map((r) => r.ruleId).join(', ')} approved)`
+                    : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cancellation && (
+        <p data-testid="cancellation">
+          Cancelled from {cancellation.effectiveDate} by {cancellation.by}: {cancellation.reason}. Return
+          premium {money(cancellation.returnPremium)} for {cancellation.daysRemaining} unexpired days.
+        </p>
+      )}
+      {error && <ErrorPanel error={error} />}
+      {underwriter && open && (
+        <div className="toolbar">
+          <form onSubmit={endorse} data-testid="endorse-form">
+            <strong>Endorse</strong>{' '}
+            <label>
+              Effective <input name="effectiveDate" type="date" required />
+            </label>{' '}
+            <label>
+              Aggregate limit <input name="aggregateLimit" type="number" min="0" step="1000" />
+            </label>{' '}
+            <label>
+              Retention <input name="retention" type="number" min="0" step="1000" />
+            </label>{' '}
+            <label>
+              Waiting period (h) <input name="waitingPeriodHours" type="number" min="0" step="1" />
+            </label>{' '}
+            <label>
+              Reason <input name="reason" required />
+            </label>{' '}
+            <label>
+              <input name="approveReferrals" type="checkbox" /> approve referrals
+            </label>{' '}
+            <button type="submit" disabled={busy}>
+              Endorse
+            </button>
+          </form>
+          <form onSubmit={cancel} data-testid="cancel-form">
+            <strong>Cancel</strong>{' '}
+            <label>
+              Effective <input name="effectiveDate" type="date" required />
+            </label>{' '}
+            <label>
+              Reason <input name="reason" required />
+            </label>{' '}
+            <button type="submit" disabled={busy}>
+              Cancel policy
+            </button>
+          </form>
+        </div>
+      )}
+    </section>
   );
 }

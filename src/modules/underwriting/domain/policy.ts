@@ -25,6 +25,10 @@ export interface Endorsement {
   /** Additional (positive) or return (negative) premium for the rest of the period, pro rata by days. */
   premiumAdjustment: Money;
   createdAt: string;
+  /** Referrals the re-rating raised and the underwriter approved with the endorsement. */
+  approvedReferrals?: { ruleId: string; reason: string }[];
+  /** SHA-256 of the endorsement document as issued (logged in the evidence ledger). */
+  documentSha256?: string;
 }
 
 export interface Cancellation {
@@ -33,6 +37,8 @@ export interface Cancellation {
   by: string;
   daysRemaining: number;
   returnPremium: Money;
+  /** SHA-256 of the cancellation notice as issued (logged in the evidence ledger). */
+  documentSha256?: string;
 }
 
 export interface Policy {

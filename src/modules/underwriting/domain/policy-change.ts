@@ -1,0 +1,48 @@
+/** The terms an endorsement asks for, as a submission's requested terms built from the policy's current terms. */
+import type { Money } from '../../../core/money';
+import { mulDivRound } from './arith';
+import type { Submission } from './submission';
+import type { QuotedTerms } from './terms';
+
+export interface TermsChange {
+  aggregateLimit?: Money;
+  retention?: Money;
+  waitingPeriodHours?: number;
+  sections?: Record<string, { included?: boolean; limit?: Money; sublimit?: Money; retention?: Money }>;
+}
+
+/**
+ * Current terms with the change applied. Sections not named keep their terms, except that a new
+ * aggregate carries along: a limit equal to the old aggregate follows it, and sublimits keep their
+ * share of it; a new policy retention carries to sections that had the old one.
+ */
+export function changedTerms(current: QuotedTerms, change: TermsChange): Submission['requestedTerms'] {
+  const oldAgg = current.aggregateLimit.amount;
+  const agg = change.aggregateLimit ?? current.aggregateLimit;
+  const retention = change.retention ?? current.retention;
+  const cur = current.currency;
+  const sections: NonNullable<Submission['requestedTerms']['sections']> = {};
+  for (const s of current.sections) {
+    const asked = change.sections?.[s.sectionId] ?? {};
+    const limit = s.limit.amount === oldAgg ? agg.amount : Math.min(s.limit.amount, agg.amount);
+    sections[s.sectionId] = {
+      included: asked.included ?? s.included,
+      limit: asked.limit ?? { amount: limit, currency: cur },
+      sublimit: asked.sublimit ?? {
+        amount: mulDivRound(s.sublimit.amount, agg.amount, oldAgg),
+        currency: cur,
+      },
+      retention:
+        asked.retention ?? (s.retention.amount === current.retention.amount ? retention : s.retention),
+    };
+  }
+  for (const [id, asked] of Object.entries(change.sections ?? {})) {
+    if (!sections[id]) sections[id] = asked;
+  }
+  return {
+    aggregateLimit: agg,
+    retention,
+    waitingPeriodHours: change.waitingPeriodHours ?? current.waitingPeriodHours,
+    sections,
+  };
+}

@@ -88,6 +88,27 @@ describe('KitNet', () => {
     expect(k.execute(x)).toBeGreaterThan(2 * normal);
   });
 
+  it('scores then trains in one pass exactly as execute followed by train', () => {
+    const a = new KitNet(12, { seed: 3, maxClusterSize: 4 });
+    const b = new KitNet(12, { seed: 3, maxClusterSize: 4 });
+    const x = new Float64Array(12);
+    for (let i = 0; i < 100; i++) {
+      a.learnFeatureMap(sample(i, x));
+      b.learnFeatureMap(x);
+    }
+    a.buildEnsemble();
+    b.buildEnsemble();
+    // From the first steps (every input widens a range) to late ones (none does), and a spike that does.
+    for (let i = 100; i < 1500; i++) {
+      sample(i, x);
+      if (i === 1400) x[5] *= 3;
+      const expected = a.execute(x);
+      a.train(x);
+      expect(b.scoreThenTrain(x)).toBe(expected);
+    }
+    expect(b.execute(sample(2000, x))).toBe(a.execute(x));
+  });
+
   it('is reproducible from its seed and differs across seeds', () => {
     const x = sample(5000, new Float64Array(12));
     expect(trained(7).execute(x)).toBe(trained(7).execute(x));

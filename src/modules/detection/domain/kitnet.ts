@@ -182,6 +182,17 @@ export class AutoencoderBank {
     }
   }
 
+  /** Whether learning on src would widen some member's normalisation range (change what run computes). */
+  wouldWiden(src: Float64Array, index: Int32Array): boolean {
+    const { normMin, normMax } = this;
+    const nv = this.visibleStart[this.count];
+    for (let g = 0; g < nv; g++) {
+      const v = src[index[g]];
+      if (v > normMax[g] || v < normMin[g]) return true;
+    }
+    return false;
+  }
+
   /**
    * y = W x + b per member, four hidden sums at a time: each sum is a chain of dependent additions that
    * waits on the adder's latency, four independent chains keep it busy. Every sum still adds its terms in
@@ -461,6 +472,28 @@ export class KitNet {
     this.ensemble!.run(x, this.members, this.layer1, true);
     this.output!.run(this.layer1, this.outputIndex, this.score, true);
     return this.score[0];
+  }
+
+  /**
+   * execute(x) then train(x) (test-then-train), with the same result. Training's forward pass is the
+   * execution's whenever learning x widens no normalisation range, so then it runs once.
+   */
+  scoreThenTrain(x: Float64Array): number {
+    const ensemble = this.ensemble!;
+    const output = this.output!;
+    if (ensemble.wouldWiden(x, this.members)) {
+      const score = this.execute(x);
+      this.train(x);
+      return score;
+    }
+    ensemble.run(x, this.members, this.layer1, true);
+    let score: number | null = null;
+    if (output.wouldWiden(this.layer1, this.outputIndex)) {
+      output.run(this.layer1, this.outputIndex, this.score, false);
+      score = this.score[0];
+    }
+    output.run(this.layer1, this.outputIndex, this.score, true);
+    return score ?? this.score[0];
   }
 
   /** The anomaly score of x (output autoencoder RMSE); changes nothing. */

@@ -142,8 +142,8 @@ export class PacketDetector {
         this.kitnet.learnFeatureMap(x);
         if (n === this.fmPackets) this.kitnet.buildEnsemble();
       } else {
-        if (n > this.calibrationStart) this.calibrator.add(this.kitnet.execute(x));
-        this.kitnet.train(x);
+        if (n > this.calibrationStart) this.calibrator.add(this.kitnet.scoreThenTrain(x));
+        else this.kitnet.train(x);
       }
       if (n === this.trainPackets) this.finishTraining();
       v.training = true;

@@ -1,22 +1,51 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { conflict, invalid } from '../../core';
 import type { TenantScope } from '../../store';
 import { HASH_SIZE } from './domain/merkle';
 import type { NodeKey, NodeStore, StoredNode } from './domain/node-store';
-import { ledgerNodes } from './schema';
+import { ledgerTiles } from './schema';
 
-// Nodes per insert statement (one jsonb parameter each): bounds the size of one message.
-const INSERT_CHUNK = 10_000;
+/** Nodes per tile row (see schema.ts ledgerTiles): 256 hashes, 8 KiB. */
+export const TILE_WIDTH = 256;
+const TILE_BYTES = TILE_WIDTH * HASH_SIZE;
 
-const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+const tileOf = (index: number) => Math.floor(index / TILE_WIDTH);
+const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** Rows of `db.execute` on either driver (PGlite and node-postgres both answer `{ rows }`). */
+export const rowsOf = <T>(res: unknown): T[] => (res as { rows: T[] }).rows;
+
+/** Appended bytes of one tile: nodes [first, first + count) of `level`, all inside tile `tile`. */
+interface TileRun {
+  level: number;
+  tile: number;
+  /** Bytes the tile must hold before this run (= offset of its first node in the tile). */
+  start: number;
+  hashes: Uint8Array[];
+}
+
+export interface DbNodeStoreOptions {
+  /**
+   * The caller runs inside a transaction that it rolls back on any error (the ledger service's
+   * append), so putMany need not open a savepoint of its own to stay all-or-nothing.
+   */
+  inTransaction?: boolean;
+}
 
 /**
- * The ledger's NodeStore over the `ledger_nodes` table of one organisation. Every statement carries
- * the scope's organisation, and runs on the scope's handle, so nodes written by an append belong to
- * the transaction of the write the entry records.
+ * The ledger's NodeStore over the `ledger_tiles` table of one organisation: node (level, index) is
+ * the 32-byte slice at (index % 256) * 32 of tile (level, index >> 8). Every statement carries the
+ * scope's organisation and runs on the scope's handle, so nodes written by an append belong to the
+ * transaction of the write the entry records.
+ *
+ * Like the in-memory store, each level fills left to right: a node may be written only at the next
+ * free index of its level (or rewritten with the same hash, a no-op).
  */
 export class DbNodeStore implements NodeStore {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly opts: DbNodeStoreOptions = {},
+  ) {}
 
   async get(level: number, index: number): Promise<Uint8Array | undefined> {
     const [h] = await this.getMany([{ level, index }]);
@@ -27,26 +56,28 @@ export class DbNodeStore implements NodeStore {
     await this.putMany([{ level, index, hash }]);
   }
 
+  /** One statement: each key reads its 32-byte slice of one tile through the primary key. */
   async getMany(keys: readonly NodeKey[]): Promise<Array<Uint8Array | undefined>> {
     if (keys.length === 0) return [];
-    const rows = await this.scope.db
-      .select({ level: ledgerNodes.level, idx: ledgerNodes.idx, hash: ledgerNodes.hash })
-      .from(ledgerNodes)
-      .where(
-        and(
-          eq(ledgerNodes.orgId, this.scope.orgId),
-          // One jsonb parameter (see ledger.repo.ts byIdentity: long IN lists overflow PGlite's stack).
-          sql`(${ledgerNodes.level}, ${ledgerNodes.idx}) in (select k.l, k.i from jsonb_to_recordset(${JSON.stringify(
-            keys.map((k) => ({ l: k.level, i: k.index })),
-          )}::jsonb) as k(l int, i bigint))`,
-        ),
-      );
-    const found = new Map<string, Uint8Array>();
-    for (const r of rows) found.set(`${r.level}/${Number(r.idx)}`, r.hash);
-    return keys.map((k) => found.get(`${k.level}/${k.index}`));
+    const levels = keys.map((k) => k.level);
+    const tiles = keys.map((k) => tileOf(k.index));
+    const offsets = keys.map((k) => (k.index % TILE_WIDTH) * HASH_SIZE + 1);
+    // LATERAL ... LIMIT 1 keeps one primary-key probe per key whatever the table statistics say.
+    const res = await this.scope.db.execute(sql`
+      select k.n::int as n, encode(t.h, 'hex') as h
+      from unnest(${sql.param(levels)}::int[], ${sql.param(tiles)}::bigint[], ${sql.param(offsets)}::int[])
+        with ordinality as k(l, i, o, n)
+      cross join lateral (
+        select substring(x.hashes from k.o for ${HASH_SIZE}) as h from ${ledgerTiles} x
+        where x.org_id = ${this.scope.orgId} and x.level = k.l and x.idx = k.i limit 1) t`);
+    const out: Array<Uint8Array | undefined> = new Array(keys.length).fill(undefined);
+    for (const r of rowsOf<{ n: number; h: string }>(res)) {
+      if (r.h.length === HASH_SIZE * 2) out[Number(r.n) - 1] = Buffer.from(r.h, 'hex');
+    }
+    return out;
   }
 
-  /** All or nothing: one savepoint (or transaction); a different hash at a stored key is a conflict. */
+  /** All or nothing; a different hash at a stored key is a conflict, a gap in a level is invalid. */
   async putMany(nodes: readonly StoredNode[]): Promise<void> {
     for (const n of nodes) {
       if (n.hash.length !== HASH_SIZE) {
@@ -64,32 +95,148 @@ export class DbNodeStore implements NodeStore {
         throw invalid(`bad node key (${n.level}, ${n.index})`);
     }
     if (nodes.length === 0) return;
-    await this.scope.transaction(async (s) => {
-      const orgId = s.orgId;
-      let written = 0;
-      for (let i = 0; i < nodes.length; i += INSERT_CHUNK) {
-        const chunk = nodes
-          .slice(i, i + INSERT_CHUNK)
-          .map((n) => ({ l: n.level, i: n.index, h: Buffer.from(n.hash).toString('hex') }));
-        // One jsonb parameter per chunk: far cheaper on PGlite than a parameter per value.
-        const res = await s.db.execute(sql`
-          insert into ${ledgerNodes} (org_id, level, idx, hash)
-          select ${orgId}, k.l, k.i, decode(k.h, 'hex')
-          from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as k(l int, i bigint, h text)
-          on conflict do nothing returning 1 as x`);
-        written += (res as unknown as { rows: unknown[] }).rows.length;
-      }
-      if (written === nodes.length) return;
-      // Some keys existed: they must hold exactly the hash given (append-only store).
-      const stored = await new DbNodeStore(s).getMany(nodes);
-      nodes.forEach((n, i) => {
-        const h = stored[i];
-        if (h && !same(h, n.hash)) {
+    const runs = contiguousRuns(nodes);
+    // Fast path: the runs extend their tiles exactly where they end (what an append does). One
+    // statement checks every tile's length first and writes nothing unless all match, so it needs
+    // no savepoint.
+    if (runs && (await this.appendRuns(this.scope, runs))) return;
+    // Rewrites, races or gaps: read the tiles and decide node by node, atomically.
+    if (this.opts.inTransaction) await this.putChecked(this.scope, nodes);
+    else await this.scope.transaction((s) => this.putChecked(s, nodes));
+  }
+
+  /** Appends each run at its start offset if every tile holds exactly `start` bytes; else nothing. */
+  private async appendRuns(scope: TenantScope, runs: readonly TileRun[]): Promise<boolean> {
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    let at = 1;
+    for (const r of runs) {
+      offsets.push(at);
+      lengths.push(r.hashes.length * HASH_SIZE);
+      at += r.hashes.length * HASH_SIZE;
+    }
+    // All new bytes as one hex parameter, sliced per tile: PGlite serialises a bytea parameter byte
+    // by byte in JavaScript, a text one in one copy.
+    const data = runs.map((r) => r.hashes.map(hexOf).join('')).join('');
+    const res = await scope.db.execute(sql`
+      with k as (
+        select r.l, r.i, r.s, substring(d.b from r.o for r.n) as h
+        from unnest(${sql.param(runs.map((r) => r.level))}::int[], ${sql.param(runs.map((r) => r.tile))}::bigint[],
+          ${sql.param(runs.map((r) => r.start))}::int[], ${sql.param(offsets)}::int[], ${sql.param(lengths)}::int[])
+          as r(l, i, s, o, n),
+        (select decode(${data}, 'hex') as b) d),
+      cur as (
+        select k.*, t.len is not null as present, coalesce(t.len, 0) as len from k
+        left join lateral (
+          select length(x.hashes) as len from ${ledgerTiles} x
+          where x.org_id = ${scope.orgId} and x.level = k.l and x.idx = k.i limit 1) t on true),
+      ok as (select bool_and(len = s) as good from cur),
+      upd as (
+        update ${ledgerTiles} x set hashes = x.hashes || cur.h from cur, ok
+        where ok.good and cur.present and x.org_id = ${scope.orgId} and x.level = cur.l and x.idx = cur.i
+        returning 1),
+      ins as (
+        insert into ${ledgerTiles} (org_id, level, idx, hashes)
+        select ${scope.orgId}, cur.l, cur.i, cur.h from cur, ok where ok.good and not cur.present
+        returning 1)
+      select ok.good, (select count(*) from upd)::int + (select count(*) from ins)::int as written from ok`);
+    const [row] = rowsOf<{ good: boolean; written: number }>(res);
+    if (!row?.good) return false;
+    if (Number(row.written) !== runs.length)
+      throw conflict('ledger tiles changed while appending (a concurrent writer?)');
+    return true;
+  }
+
+  private async putChecked(scope: TenantScope, nodes: readonly StoredNode[]): Promise<void> {
+    const tileKeys = new Map<string, { level: number; tile: number }>();
+    for (const n of nodes)
+      tileKeys.set(`${n.level}/${tileOf(n.index)}`, { level: n.level, tile: tileOf(n.index) });
+    const wanted = [...tileKeys.values()];
+    const res = await scope.db.execute(sql`
+      select x.level, x.idx::bigint as idx, encode(x.hashes, 'hex') as h from ${ledgerTiles} x
+      join unnest(${sql.param(wanted.map((k) => k.level))}::int[], ${sql.param(wanted.map((k) => k.tile))}::bigint[])
+        as k(l, i) on x.level = k.l and x.idx = k.i
+      where x.org_id = ${scope.orgId}`);
+    const stored = new Map<string, Buffer>();
+    for (const r of rowsOf<{ level: number; idx: string | number; h: string }>(res))
+      stored.set(`${r.level}/${Number(r.idx)}`, Buffer.from(r.h, 'hex'));
+    // Nodes present per level so far (stored tiles + accepted new nodes), to enforce left-to-right.
+    const fresh: StoredNode[] = [];
+    const next = new Map<number, number>();
+    const sorted = [...nodes].sort((a, b) => a.level - b.level || a.index - b.index);
+    for (const n of sorted) {
+      const tile = stored.get(`${n.level}/${tileOf(n.index)}`);
+      const have = tile ? tileOf(n.index) * TILE_WIDTH + tile.length / HASH_SIZE : undefined;
+      const off = (n.index % TILE_WIDTH) * HASH_SIZE;
+      if (tile && off + HASH_SIZE <= tile.length) {
+        if (!tile.subarray(off, off + HASH_SIZE).equals(n.hash)) {
           throw conflict(`node (${n.level}, ${n.index}) is already stored with a different hash`, [
             { path: `nodes[${n.level}][${n.index}]`, message: 'append-only store: nodes never change' },
           ]);
         }
-      });
-    });
+        continue;
+      }
+      const dup = fresh.find((f) => f.level === n.level && f.index === n.index);
+      if (dup) {
+        if (!Buffer.from(dup.hash).equals(n.hash))
+          throw conflict(`node (${n.level}, ${n.index}) is given twice with different hashes`);
+        continue;
+      }
+      // The next free index of the level: after this tile's last node, or (no such tile) the end of
+      // the previous tile, which must then be full.
+      let free = next.get(n.level) ?? have;
+      if (free === undefined) free = await this.levelCount(scope, n.level, tileOf(n.index));
+      if (n.index !== free) {
+        const before = free < 0 ? 'the nodes left of it' : `(${n.level}, ${free})`;
+        throw invalid(`node (${n.level}, ${n.index}) written before ${before}; levels fill left to right`);
+      }
+      fresh.push(n);
+      next.set(n.level, free + 1);
+    }
+    if (fresh.length === 0) return;
+    const runs = contiguousRuns(fresh);
+    if (!runs || !(await this.appendRuns(scope, runs)))
+      throw conflict('ledger tiles changed while appending (a concurrent writer?)');
   }
+
+  /** Nodes stored at `level` given that tile `tile` is absent: all of tile - 1 (full) or none. */
+  private async levelCount(scope: TenantScope, level: number, tile: number): Promise<number> {
+    if (tile === 0) return 0;
+    const res = await scope.db.execute(sql`
+      select length(x.hashes) as len from ${ledgerTiles} x
+      where x.org_id = ${scope.orgId} and x.level = ${level} and x.idx = ${tile - 1}`);
+    const [r] = rowsOf<{ len: number }>(res);
+    if (!r) return -1;
+    return Number(r.len) === TILE_BYTES
+      ? tile * TILE_WIDTH
+      : (tile - 1) * TILE_WIDTH + Number(r.len) / HASH_SIZE;
+  }
+}
+
+/**
+ * Groups nodes into per-tile runs of consecutive indices, or undefined when some level's nodes are
+ * not one ascending gap-free sequence (then the careful path decides).
+ */
+function contiguousRuns(nodes: readonly StoredNode[]): TileRun[] | undefined {
+  const byLevel = new Map<number, StoredNode[]>();
+  for (const n of nodes) {
+    const list = byLevel.get(n.level);
+    if (list) list.push(n);
+    else byLevel.set(n.level, [n]);
+  }
+  const runs: TileRun[] = [];
+  for (const [level, list] of byLevel) {
+    let run: TileRun | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
+      if (i > 0 && n.index !== list[i - 1].index + 1) return undefined;
+      const tile = tileOf(n.index);
+      if (!run || run.tile !== tile) {
+        run = { level, tile, start: (n.index % TILE_WIDTH) * HASH_SIZE, hashes: [] };
+        runs.push(run);
+      }
+      run.hashes.push(n.hash);
+    }
+  }
+  return runs;
 }

@@ -1,13 +1,30 @@
 import { and, asc, count, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { TenantScope } from '../../store';
 import { organisations } from '../tenancy/schema';
-import { ledgerCheckpoints, ledgerEntries, ledgerLogs, ledgerNodes } from './schema';
+import { DbNodeStore, rowsOf } from './db-node-store';
+import { ledgerCheckpoints, ledgerEntries, ledgerLogs } from './schema';
 
 export type EntryInsert = Omit<typeof ledgerEntries.$inferInsert, 'orgId'>;
 export type CheckpointInsert = Omit<typeof ledgerCheckpoints.$inferInsert, 'orgId'>;
 
-// Rows per insert statement (one jsonb parameter each): bounds the size of one message.
-const INSERT_CHUNK = 5000;
+/** An entry row as the append path writes it: text and payload already serialised. */
+export interface EntryWrite {
+  id: string;
+  idx: number;
+  type: string;
+  ref: string;
+  payloadHash: string;
+  /** ISO-8601 UTC. */
+  time: string;
+  /** Leaf text (canonical JSON without payload). */
+  entry: string;
+  /** Payload JSON text, or null. */
+  payloadJson: string | null;
+  leafHash: Uint8Array;
+}
+
+// Rows per insert statement: bounds the size of one message.
+const INSERT_CHUNK = 10_000;
 
 export interface EntryFilter {
   types?: string[];
@@ -56,8 +73,13 @@ export const ledgerRepo = {
     return head;
   },
 
-  async setSize(scope: TenantScope, size: number, now: Date) {
-    await scope.db.update(ledgerLogs).set({ size, updatedAt: now }).where(eq(ledgerLogs.orgId, scope.orgId));
+  /** Commits the log's new size with its right edge (frontier hashes, largest subtree first). */
+  async setSize(scope: TenantScope, size: number, frontier: readonly Uint8Array[], now: Date) {
+    const hex = frontier.map((h) => Buffer.from(h).toString('hex')).join('');
+    await scope.db
+      .update(ledgerLogs)
+      .set({ size, frontier: sql`decode(${hex}, 'hex')` as unknown as Uint8Array, updatedAt: now })
+      .where(eq(ledgerLogs.orgId, scope.orgId));
   },
 
   /** Logs that grew past their latest checkpoint (for the schedule; crosses organisations by design). */
@@ -70,57 +92,112 @@ export const ledgerRepo = {
       );
   },
 
+  /**
+   * Logged entries with these identities. Probes by (payload hash, ref), which only the identity
+   * index serves, once per key (LATERAL ... OFFSET 0 is not flattened into a join), and compares the
+   * type here: the plan stays one index probe per key with or without table statistics.
+   */
   async byIdentity(
     scope: TenantScope,
     keys: ReadonlyArray<{ type: string; ref: string; payloadHash: string }>,
-  ) {
+  ): Promise<
+    Array<{ id: string; idx: number; type: string; ref: string; payloadHash: string; leafHash: Buffer }>
+  > {
     if (keys.length === 0) return [];
-    return scope.db
-      .select({
-        id: ledgerEntries.id,
-        idx: ledgerEntries.idx,
-        type: ledgerEntries.type,
-        ref: ledgerEntries.ref,
-        payloadHash: ledgerEntries.payloadHash,
-        leafHash: ledgerEntries.leafHash,
-        time: ledgerEntries.time,
-      })
-      .from(ledgerEntries)
-      .where(
-        and(
-          eq(ledgerEntries.orgId, scope.orgId),
-          // One jsonb parameter, not a list of tuples: a long tuple IN list nests expressions deeply
-          // enough to exhaust PGlite's WebAssembly stack.
-          sql`(${ledgerEntries.type}, ${ledgerEntries.ref}, ${ledgerEntries.payloadHash}) in (select k.type, k.ref, k.ph from jsonb_to_recordset(${JSON.stringify(
-            keys.map((k) => ({ type: k.type, ref: k.ref, ph: k.payloadHash })),
-          )}::jsonb) as k(type text, ref text, ph text))`,
-        ),
-      );
+    const res = await scope.db.execute(sql`
+      select e.id, e.idx, e.type, e.ref, e.payload_hash as ph, encode(e.leaf_hash, 'hex') as leaf
+      from unnest(${sql.param(keys.map((k) => k.payloadHash))}::text[], ${sql.param(keys.map((k) => k.ref))}::text[]) as k(ph, ref)
+      cross join lateral (
+        select x.id, x.idx, x.type, x.ref, x.payload_hash, x.leaf_hash from ${ledgerEntries} x
+        where x.org_id = ${scope.orgId} and x.payload_hash = k.ph and x.ref = k.ref offset 0) e`);
+    const wanted = new Set(keys.map((k) => `${k.type}\u0000${k.ref}\u0000${k.payloadHash}`));
+    const seen = new Set<string>();
+    const out = [];
+    for (const r of rowsOf<{
+      id: string;
+      idx: string | number;
+      type: string;
+      ref: string;
+      ph: string;
+      leaf: string;
+    }>(res)) {
+      const key = `${r.type}\u0000${r.ref}\u0000${r.ph}`;
+      if (!wanted.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        id: r.id,
+        idx: Number(r.idx),
+        type: r.type,
+        ref: r.ref,
+        payloadHash: r.ph,
+        leafHash: Buffer.from(r.leaf, 'hex'),
+      });
+    }
+    return out;
   },
 
   /**
-   * Bulk insert as one jsonb parameter per chunk: PGlite binds and parses one large value far faster
-   * than tens of thousands of separate parameters (bench/ledger-store.bench.ts).
+   * Inserts new entries, skipping any whose identity is already logged (ON CONFLICT on the identity
+   * index, so the check costs no extra statement); returns how many were written. Text columns go as
+   * arrays, the leaf text, payload JSON and leaf hash of every row as slices of one hex parameter:
+   * PGlite parses one long value far faster than quoted array elements or a jsonb document, and
+   * serialises bytea parameters byte by byte in JavaScript (bench/ledger-store.bench.ts).
    */
-  async insertEntries(scope: TenantScope, rows: EntryInsert[]) {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK).map((r) => ({
-        id: r.id,
-        idx: r.idx,
-        type: r.type,
-        ref: r.ref,
-        ph: r.payloadHash,
-        time: r.time.toISOString(),
-        entry: r.entry,
-        payload: r.payload ?? null,
-        leaf: Buffer.from(r.leafHash).toString('hex'),
-      }));
-      await scope.db.execute(sql`
-        insert into ${ledgerEntries} (id, org_id, idx, type, ref, payload_hash, time, entry, payload, leaf_hash)
-        select r.id, ${scope.orgId}, r.idx, r.type, r.ref, r.ph, r.time, r.entry, r.payload, decode(r.leaf, 'hex')
-        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as r(
-          id text, idx bigint, type text, ref text, ph text, time timestamptz, entry text, payload jsonb, leaf text)`);
+  async insertNewEntries(scope: TenantScope, rows: readonly EntryWrite[]): Promise<number> {
+    let written = 0;
+    for (let c = 0; c < rows.length; c += INSERT_CHUNK) {
+      const chunk = rows.slice(c, c + INSERT_CHUNK);
+      const parts: Buffer[] = [];
+      const offsets: number[] = [];
+      let at = 1;
+      const slice = (b: Buffer) => {
+        parts.push(b);
+        offsets.push(at);
+        at += b.length;
+      };
+      const entryLen: number[] = [];
+      const payloadLen: number[] = [];
+      for (const r of chunk) {
+        const e = Buffer.from(r.entry, 'utf8');
+        slice(e);
+        entryLen.push(e.length);
+        const p = r.payloadJson === null ? Buffer.alloc(0) : Buffer.from(r.payloadJson, 'utf8');
+        slice(p);
+        payloadLen.push(r.payloadJson === null ? -1 : p.length);
+        slice(Buffer.from(r.leafHash.buffer, r.leafHash.byteOffset, r.leafHash.byteLength));
+      }
+      const eo = offsets.filter((_, i) => i % 3 === 0);
+      const po = offsets.filter((_, i) => i % 3 === 1);
+      const lo = offsets.filter((_, i) => i % 3 === 2);
+      const res = await scope.db.execute(sql`
+        with ins as (
+          insert into ${ledgerEntries} (id, org_id, idx, type, ref, payload_hash, time, entry, payload, leaf_hash)
+          select r.id, ${scope.orgId}, r.idx, r.type, r.ref, r.ph, r.time,
+            convert_from(substring(d.b from r.eo for r.el), 'UTF8'),
+            case when r.pl >= 0 then convert_from(substring(d.b from r.po for r.pl), 'UTF8')::jsonb end,
+            substring(d.b from r.lo for 32)
+          from unnest(
+            ${sql.param(chunk.map((r) => r.id))}::text[], ${sql.param(chunk.map((r) => r.idx))}::bigint[],
+            ${sql.param(chunk.map((r) => r.type))}::text[], ${sql.param(chunk.map((r) => r.ref))}::text[],
+            ${sql.param(chunk.map((r) => r.payloadHash))}::text[], ${sql.param(chunk.map((r) => r.time))}::timestamptz[],
+            ${sql.param(eo)}::int[], ${sql.param(entryLen)}::int[], ${sql.param(po)}::int[],
+            ${sql.param(payloadLen)}::int[], ${sql.param(lo)}::int[]
+          ) as r(id, idx, type, ref, ph, time, eo, el, po, pl, lo),
+          (select decode(${Buffer.concat(parts).toString('hex')}, 'hex') as b) d
+          on conflict (org_id, payload_hash, ref, type) do nothing
+          returning 1)
+        select count(*)::int as n from ins`);
+      written += Number(rowsOf<{ n: number }>(res)[0]?.n ?? 0);
     }
+    return written;
+  },
+
+  /** Removes rows this transaction just inserted (by id), to re-insert them at other positions. */
+  async deleteEntries(scope: TenantScope, ids: readonly string[]) {
+    if (ids.length === 0) return;
+    await scope.db.execute(
+      sql`delete from ${ledgerEntries} where org_id = ${scope.orgId} and id = any(${sql.param(ids)}::text[])`,
+    );
   },
 
   filterSql(f: EntryFilter): SQL | undefined {
@@ -167,15 +244,15 @@ export const ledgerRepo = {
     return list.map((r) => Number(r.i));
   },
 
+  /** Stored leaf hashes (level-0 nodes) at these indices. */
   async leafNodes(scope: TenantScope, indices: number[]) {
-    if (indices.length === 0) return new Map<number, Uint8Array>();
-    const rows = await scope.db
-      .select({ idx: ledgerNodes.idx, hash: ledgerNodes.hash })
-      .from(ledgerNodes)
-      .where(
-        and(eq(ledgerNodes.orgId, scope.orgId), eq(ledgerNodes.level, 0), inArray(ledgerNodes.idx, indices)),
-      );
-    return new Map(rows.map((r) => [Number(r.idx), r.hash]));
+    const hashes = await new DbNodeStore(scope).getMany(indices.map((index) => ({ level: 0, index })));
+    const out = new Map<number, Uint8Array>();
+    indices.forEach((i, k) => {
+      const h = hashes[k];
+      if (h) out.set(i, h);
+    });
+    return out;
   },
 
   async insertCheckpoint(scope: TenantScope, row: CheckpointInsert) {

@@ -13,10 +13,10 @@ import {
   parseEntry,
   payloadHashOf,
 } from './domain/entry';
-import { leafHash } from './domain/merkle';
-import { MerkleTree } from './domain/tree';
+import { HASH_SIZE, leafHash } from './domain/merkle';
+import { MerkleTree, perfectSubtrees } from './domain/tree';
 import { loadOrCreateSigner } from './keys';
-import { type EntryFilter, type EntryInsert, ledgerRepo as repo } from './ledger.repo';
+import { type EntryFilter, type EntryWrite, ledgerRepo as repo } from './ledger.repo';
 import type { LedgerCheckpointRow, LedgerEntryRow } from './schema';
 
 export interface AppendInput {
@@ -86,6 +86,47 @@ const CHECKPOINT_EVERY_MS = 10 * 60 * 1000;
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 /** What jsonb keeps: plain JSON (Dates as ISO strings, no undefined). */
 const plainJson = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+
+const identityKey = (e: { type: string; ref: string; payloadHash: string }) =>
+  `${e.type}\u0000${e.ref}\u0000${e.payloadHash}`;
+
+/**
+ * Assigns positions from `size` on to the entries not in `known` (keyed by identity), in order; a
+ * repeat within the batch gets the first one's result. Fills `known` with the new ones.
+ */
+function placeEntries(
+  entries: ReadonlyArray<{ e: LedgerEntry; text: string; leaf: Buffer; payloadJson: string | null }>,
+  known: Map<string, AppendedEntry>,
+  size: number,
+): { results: AppendedEntry[]; rows: EntryWrite[] } {
+  const placed = new Map(known);
+  const results: AppendedEntry[] = [];
+  const rows: EntryWrite[] = [];
+  let next = size;
+  for (const { e, text, leaf, payloadJson } of entries) {
+    const k = identityKey(e);
+    const seen = placed.get(k);
+    if (seen) {
+      results.push(seen.appended ? { ...seen, appended: false } : seen);
+      continue;
+    }
+    const r: AppendedEntry = { id: newId(), index: next++, leafHash: leaf.toString('hex'), appended: true };
+    placed.set(k, r);
+    results.push(r);
+    rows.push({
+      id: r.id,
+      idx: r.index,
+      type: e.type,
+      ref: e.ref,
+      payloadHash: e.payloadHash,
+      time: e.time,
+      entry: text,
+      payloadJson,
+      leafHash: leaf,
+    });
+  }
+  return { results, rows };
+}
 
 const toEntryView = (r: LedgerEntryRow): EntryView => ({
   id: r.id,
@@ -159,72 +200,69 @@ export class LedgerService {
   }
 
   /**
-   * Appends entries in order as one write: the head row is locked, the tree opened at the committed
-   * size, new leaves hashed, nodes and rows inserted in bulk. Entries already logged with the same
-   * (type, ref, payload hash) are returned with `appended: false`.
+   * Appends entries in order as one write: the head row is locked, new leaves hashed, entry rows
+   * inserted in bulk, and the new tree nodes written onto the right edge kept in the head row (no
+   * node is read). Entries already logged with the same (type, ref, payload hash) are returned with
+   * `appended: false`: the insert skips them on the identity index, and only when it did are this
+   * attempt's rows removed and the rest placed again, so the common case costs no lookup.
    */
   async appendMany(scope: TenantScope, inputs: readonly AppendInput[]): Promise<AppendedEntry[]> {
     if (inputs.length === 0) return [];
     const now = this.clock.now();
-    const entries = inputs.map((it) =>
-      createEntry({
-        type: it.type,
-        org: scope.orgId,
-        time: it.time ?? now,
-        ref: it.ref,
-        payload: plainJson(it.payload),
-      }),
-    );
+    const entries = inputs.map((it) => {
+      const payload = plainJson(it.payload);
+      const e = createEntry({ type: it.type, org: scope.orgId, time: it.time ?? now, ref: it.ref, payload });
+      const text = entryLeafText(e);
+      return {
+        e,
+        text,
+        leaf: leafHash(Buffer.from(text, 'utf8')),
+        payloadJson: payload === null ? null : JSON.stringify(payload),
+      };
+    });
     return scope.transaction(async (s) => {
       const head = await repo.lockHead(s, () => this.origin(s), now);
-      const key = (e: { type: string; ref: string; payloadHash: string }) =>
-        `${e.type}\u0000${e.ref}\u0000${e.payloadHash}`;
       const known = new Map<string, AppendedEntry>();
-      for (const row of await repo.byIdentity(s, entries)) {
-        known.set(key(row), { id: row.id, index: row.idx, leafHash: hex(row.leafHash), appended: false });
-      }
-      const results: AppendedEntry[] = [];
-      const rows: EntryInsert[] = [];
-      const leaves: Buffer[] = [];
-      let size = head.size;
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i];
-        const k = key(e);
-        const seen = known.get(k);
-        if (seen) {
-          results.push(seen.appended ? { ...seen, appended: false } : seen);
-          continue;
+      let plan = placeEntries(entries, known, head.size);
+      if (plan.rows.length > 0 && (await repo.insertNewEntries(s, plan.rows)) !== plan.rows.length) {
+        // Some were logged before: undo this attempt and place only the new ones.
+        await repo.deleteEntries(
+          s,
+          plan.rows.map((r) => r.id),
+        );
+        for (const row of await repo.byIdentity(s, plan.rows)) {
+          known.set(identityKey(row), {
+            id: row.id,
+            index: row.idx,
+            leafHash: hex(row.leafHash),
+            appended: false,
+          });
         }
-        const text = entryLeafText(e);
-        const leaf = leafHash(Buffer.from(text, 'utf8'));
-        const r: AppendedEntry = {
-          id: newId(),
-          index: size++,
-          leafHash: leaf.toString('hex'),
-          appended: true,
-        };
-        known.set(k, r);
-        results.push(r);
-        leaves.push(leaf);
-        rows.push({
-          id: r.id,
-          idx: r.index,
-          type: e.type,
-          ref: e.ref,
-          payloadHash: e.payloadHash,
-          time: new Date(e.time),
-          entry: text,
-          payload: e.payload ?? null,
-          leafHash: leaf,
-        });
+        plan = placeEntries(entries, known, head.size);
+        if (plan.rows.length > 0 && (await repo.insertNewEntries(s, plan.rows)) !== plan.rows.length)
+          throw conflict('ledger entries changed while appending (a concurrent writer?)');
       }
-      if (rows.length === 0) return results;
-      const tree = await MerkleTree.open(new DbNodeStore(s), head.size);
-      await tree.appendLeafHashes(leaves);
-      await repo.insertEntries(s, rows);
-      await repo.setSize(s, size, now);
-      return results;
+      if (plan.rows.length === 0) return plan.results;
+      const tree = await this.openForAppend(s, head);
+      await tree.appendLeafHashes(plan.rows.map((r) => r.leafHash));
+      await repo.setSize(s, tree.size, tree.frontierHashes(), now);
+      return plan.results;
     });
+  }
+
+  /** The tree at the locked head, from the right edge stored with it (or, on older logs, the tiles). */
+  private async openForAppend(
+    s: TenantScope,
+    head: { size: number; frontier: Uint8Array | null },
+  ): Promise<MerkleTree> {
+    const store = new DbNodeStore(s, { inTransaction: true });
+    const f = head.frontier;
+    if (f && f.length === perfectSubtrees(0, head.size).length * HASH_SIZE) {
+      const hashes = [];
+      for (let o = 0; o < f.length; o += HASH_SIZE) hashes.push(f.subarray(o, o + HASH_SIZE));
+      return MerkleTree.fromFrontier(store, head.size, hashes);
+    }
+    return MerkleTree.open(store, head.size);
   }
 
   // ---- reading ----

@@ -95,6 +95,39 @@ export class MerkleTree {
     return new MerkleTree(store, size, frontier);
   }
 
+  /**
+   * Opens the tree of `size` leaves from its right edge as {@link frontierHashes} returned it (the
+   * roots of perfectSubtrees(0, size), largest first), without reading the store. The caller vouches
+   * for the hashes (the ledger keeps them in the locked log row, written with the size).
+   */
+  static fromFrontier(store: NodeStore, size: number, hashes: readonly Uint8Array[]): MerkleTree {
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw invalid(`tree size ${size} is not a non-negative integer`);
+    const keys = perfectSubtrees(0, size);
+    if (hashes.length !== keys.length || hashes.some((h) => h.length !== HASH_SIZE))
+      throw invalid(`a tree of size ${size} has ${keys.length} frontier hashes, got ${hashes.length}`);
+    const frontier: Array<Buffer | undefined> = [];
+    keys.forEach((k, i) => {
+      frontier[k.level] = Buffer.from(hashes[i]);
+    });
+    return new MerkleTree(store, size, frontier);
+  }
+
+  /**
+   * The right edge at the committed size: roots of perfectSubtrees(0, size), largest first. Only
+   * meaningful when no append is in flight (the frontier runs ahead of the store while one is).
+   */
+  frontierHashes(): Buffer[] {
+    if (this.inFlight > 0 || this.pendingSize !== this.committedSize)
+      throw unavailable('the tree has an append in flight');
+    const out: Buffer[] = [];
+    for (let level = this.frontier.length - 1; level >= 0; level--) {
+      const h = this.frontier[level];
+      if (h) out.push(h);
+    }
+    return out;
+  }
+
   /** Leaves whose nodes are durably in the store. */
   get size(): number {
     return this.committedSize;

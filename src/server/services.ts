@@ -115,6 +115,15 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
   alerts.onAlert(async (a, _created, scope) => {
     await services.ledger.append(scope, { type: 'alert', ref: a.id, payload: a });
   });
+  // A person's response to an alert (acknowledge, resolve, false positive) is evidence too.
+  alerts.onTriage(async (t, scope) => {
+    await services.ledger.append(scope, {
+      type: 'response_action',
+      ref: t.alertId,
+      payload: t,
+      time: new Date(t.at),
+    });
+  });
   // Findings follow the device: a firmware or exposure change re-evaluates it in the same transaction.
   inventory.onDeviceChange(async (c, scope) => {
     if (REASSESS_ON.some((k) => k in c.change)) await services.findings.assessDevice(scope, c.deviceId);

@@ -143,6 +143,14 @@ describe.skipIf(!!skip)('dashboard: live alerts from the demo fleet, triage, dev
       /you \(admin@acme\.example\)\s+open → acknowledged\s+camera isolated/,
     );
     expect((await server.services.alerts.get(ctx, id)).status).toBe('acknowledged');
+    // The response is evidence: logged in the ledger and verified in this browser against a checkpoint.
+    const triageEvidence = page.locator('[data-testid=ledger-evidence]', {
+      has: page.locator('h2', { hasText: 'Ledger evidence of the triage' }),
+    });
+    const triageEntry = triageEvidence.locator('[data-testid=ledger-entry]');
+    await poll(() => triageEntry.locator('.ledger-ok').count()).toBe(1);
+    expect(await visibleText(triageEntry)).toMatch(/open → acknowledged: camera isolated, reimaging \(user:/);
+    expect(await visibleText(triageEntry)).toMatch(/Verified against checkpoint \d+/);
     // The sticky top bar would be drawn mid-page in a full-page capture taken scrolled down.
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'e2e-alert-acknowledged');

@@ -72,9 +72,21 @@ const toView = (r: AlertRow, deviceName: string | null = null): AlertView => ({
 
 export type AlertListener = (alert: AlertView, created: boolean, scope: TenantScope) => Promise<void> | void;
 
+/** A person's response to an alert: the status it moved between, why, who, when. */
+export interface AlertTriage {
+  alertId: string;
+  from: AlertStatus;
+  to: AlertStatus;
+  note: string | null;
+  by: string;
+  at: string;
+}
+export type TriageListener = (triage: AlertTriage, scope: TenantScope) => Promise<void> | void;
+
 /** Stores detector alerts (merging repeated windows), serves them, and tells listeners as they happen. */
 export class AlertService {
   private readonly listeners: AlertListener[] = [];
+  private readonly triageListeners: TriageListener[] = [];
 
   constructor(
     private readonly tenancy: TenancyService,
@@ -83,6 +95,11 @@ export class AlertService {
   ) {}
 
   /** Listeners run inside the transaction that stores the alert (the ledger appends there). */
+  /** Listeners run inside the triage transaction (the ledger logs each response there). */
+  onTriage(fn: TriageListener): void {
+    this.triageListeners.push(fn);
+  }
+
   onAlert(fn: AlertListener): void {
     this.listeners.push(fn);
   }
@@ -221,13 +238,23 @@ export class AlertService {
     if (!isUuid(id)) throw notFound('alert');
     return ctx.scope.transaction(async (s) => {
       const before = await s.get(alerts, id, 'alert');
-      const [row] = await s.update(alerts, { status, updatedAt: this.clock.now() }, eq(alerts.id, id));
+      const at = this.clock.now();
+      const [row] = await s.update(alerts, { status, updatedAt: at }, eq(alerts.id, id));
       await this.tenancy.audit(s, ctx.actor, {
         action: 'set_status',
         entity: 'alert',
         entityId: id,
         details: { from: before.status, to: status, note: note ?? null },
       });
+      const triage: AlertTriage = {
+        alertId: id,
+        from: before.status as AlertStatus,
+        to: status,
+        note: note ?? null,
+        by: `${ctx.actor.kind}:${ctx.actor.id}`,
+        at: at.toISOString(),
+      };
+      for (const fn of this.triageListeners) await fn(triage, s);
       return toView(row);
     });
   }

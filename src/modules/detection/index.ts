@@ -4,6 +4,7 @@ export {
   type AlertListener,
   AlertService,
   type AlertStatus,
+  type AlertTriage,
   type AlertView,
 } from './alerts.service';
 export {

@@ -130,6 +130,14 @@ export function AlertPage({ params }: PageProps) {
       </section>
 
       <EvidencePanel type="alert" record={a.id} version={a.updatedAt} />
+      {a.status !== 'open' && (
+        <EvidencePanel
+          type="response_action"
+          record={a.id}
+          version={a.updatedAt}
+          title="Ledger evidence of the triage"
+        />
+      )}
 
       <section className="card">
         <h2>Triage</h2>

@@ -78,6 +78,21 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await page.click('[data-testid=bind]');
     await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
     expect(await page.locator('h1').textContent()).toMatch(/^Policy CW-/);
+
+    // The underwriter endorses a higher retention from tomorrow; the page shows the endorsement.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const form = page.locator('[data-testid=endorse-form]');
+    await form.locator('input[name=effectiveDate]').fill(tomorrow);
+    await form.locator('input[name=retention]').fill('50000');
+    await form.locator('input[name=reason]').fill('insured takes a higher retention');
+    await form.locator('input[name=approveReferrals]').check();
+    await form.locator('button[type=submit]').click();
+    await page.locator('[data-testid=endorsements] tbody tr').first().waitFor();
+    const row = (await page.locator('[data-testid=endorsements] tbody tr').first().textContent()) ?? '';
+    expect(row).toContain(tomorrow);
+    expect(row).toMatch(/retention USD 2500000 -> USD 5000000/);
+    expect(row).toMatch(/return /);
+    console.log(`screenshot: ${await screenshot(page, 'insurance-endorsement')}`);
   });
 
   it('the insured sees its policy: sections, limits, retentions, premium', async () => {
@@ -86,6 +101,14 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
     expect(await page.locator('[data-testid=policy-sections] tbody tr').count()).toBeGreaterThan(3);
     expect(await page.locator('[data-testid=policy-summary]').textContent()).toMatch(/annual premium/i);
+    // What would lower it: measured changes re-rated on the policy's filing, largest saving first.
+    await page.locator('[data-testid=premium-reductions] tbody tr').first().waitFor();
+    const first =
+      (await page.locator('[data-testid=premium-reductions] tbody tr').first().textContent()) ?? '';
+    expect(first).toMatch(/−.+\(−\d+\.\d %\)/);
+    // The insured sees the endorsement but not the underwriter's form.
+    expect(await page.locator('[data-testid=endorsements] tbody tr').count()).toBe(1);
+    expect(await page.locator('[data-testid=endorse-form]').count()).toBe(0);
     console.log(`screenshot: ${await screenshot(page, 'insurance-policy')}`);
   });
 });

@@ -4,7 +4,7 @@ import { CONTROLS, type ControlView } from '../../src/modules/risk';
 import { systemActor } from '../../src/modules/tenancy';
 import { iotCyberFiling202601 } from '../../src/modules/underwriting';
 import { type Store, TenantScope, tables } from '../../src/store';
-import { freshStore, seedWorld, signIn, testApp, type World } from '../support/harness';
+import { freshStore, PASSWORD, seedWorld, signIn, testApp, type World } from '../support/harness';
 
 /** Attested controls over HTTP: stored with history, audited, counted in risk, read-only for insurers. */
 describe('controls API', () => {
@@ -142,6 +142,68 @@ describe('controls API', () => {
     expect(clinic.attestations).toEqual([]);
   });
 
+  it('a quote priced after the attestation carries the lower measured risk score', async () => {
+    const { tenancy } = world.services;
+    const harbour = await tenancy.createOrganisation({
+      name: `Harbour Logistics ${world.orgs.acme.slice(0, 5)}`,
+      kind: 'insured',
+      country: 'GB',
+      industry: 'manufacturing',
+      profile: {
+        annualRevenue: { amount: 900_000_000, currency: 'GBP' },
+        recordsHeld: 5_000,
+        jurisdictions: ['GB'],
+        hourlyDowntimeCost: { amount: 400_000, currency: 'GBP' },
+      },
+    });
+    await tenancy.relate(world.orgs.insurer, harbour.id, 'submission');
+    const email = `harbour-admin.${harbour.id.slice(0, 6)}@example.test`;
+    await tenancy.createUser(harbour.id, { email, name: 'Harbour admin', password: PASSWORD, role: 'admin' });
+    cookie['harbour-admin'] = await signIn(app, email);
+    const ctx = await tenancy.context(systemActor(harbour.id, 'insured'));
+    await world.services.inventory.createDevice(ctx, {
+      name: 'dock-router',
+      kind: 'router',
+      vendor: 'Zyxel',
+      product: 'USG FLEX 100',
+      firmwareVersion: '5.10',
+      ipAddresses: [],
+      macAddresses: [],
+      internetExposed: true,
+      criticality: 'high',
+      safetyCritical: false,
+      dataHeld: 'personal',
+      credentialState: 'default',
+      openServices: [{ port: 23, protocol: 'tcp', service: 'telnet' }],
+      updateMechanism: 'manual',
+      status: 'active',
+    });
+    const quote = async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/underwriting/quotes',
+        headers: { cookie: cookie['insurer-underwriter'] },
+        payload: {
+          insuredOrgId: harbour.id,
+          aggregateLimit: { amount: 100_000_000, currency: 'USD' },
+          retention: { amount: 2_500_000, currency: 'USD' },
+          waitingPeriodHours: 12,
+          years: 1000,
+        },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().submission.assessment.riskScore as number;
+    };
+    const before = await quote();
+    const res = await put(
+      'mfa_remote_access',
+      { attested: true, evidence: 'VPN MFA policy', expiresAt: '2027-10-31' },
+      'harbour-admin',
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await quote()).toBeLessThan(before);
+  });
+
   it('a new attestation supersedes the previous one; both rows are kept', async () => {
     const first = (await control('mfa_remote_access')).attestation;
     world.clock.advance(60_000);
@@ -156,10 +218,12 @@ describe('controls API', () => {
     expect(view.detail).toContain('not in place');
     expect(view.previous.map((p) => p.id)).toEqual([first?.id]);
     expect(view.previous[0].supersededAt).toBe(world.clock.now().toISOString());
-    const rows = await store.db
-      .select()
-      .from(tables.controlAttestations)
-      .where(eq(tables.controlAttestations.control, 'mfa_remote_access'));
+    const rows = (
+      await store.db
+        .select()
+        .from(tables.controlAttestations)
+        .where(eq(tables.controlAttestations.control, 'mfa_remote_access'))
+    ).filter((r) => r.orgId === world.orgs.acme);
     expect(rows).toHaveLength(2);
     expect(rows.filter((r) => r.supersededAt === null).map((r) => r.id)).toEqual([view.attestation?.id]);
     expect(rows.find((r) => r.id === first?.id)?.supersededBy).toBe(view.attestation?.id);

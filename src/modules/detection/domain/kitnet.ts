@@ -224,7 +224,32 @@ export class AutoencoderBank {
         y[h0 + j + 2] = a2;
         y[h0 + j + 3] = a3;
       }
-      for (; j < h; j++) {
+      // The last 1-3 sums in one pass too: most clusters are small (h of 1-3 is common).
+      const rest = h - j;
+      if (rest === 3) {
+        let a0 = hb[h0 + j];
+        let a1 = hb[h0 + j + 1];
+        let a2 = hb[h0 + j + 2];
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) {
+          const xg = x[g];
+          a0 += xg * w[q];
+          a1 += xg * w[q + 1];
+          a2 += xg * w[q + 2];
+        }
+        y[h0 + j] = a0;
+        y[h0 + j + 1] = a1;
+        y[h0 + j + 2] = a2;
+      } else if (rest === 2) {
+        let a0 = hb[h0 + j];
+        let a1 = hb[h0 + j + 1];
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) {
+          const xg = x[g];
+          a0 += xg * w[q];
+          a1 += xg * w[q + 1];
+        }
+        y[h0 + j] = a0;
+        y[h0 + j + 1] = a1;
+      } else if (rest === 1) {
         let a = hb[h0 + j];
         for (let g = v0, q = w0 + j; g < v1; g++, q += h) a += x[g] * w[q];
         y[h0 + j] = a;
@@ -264,7 +289,36 @@ export class AutoencoderBank {
         z[v0 + i + 2] = a2;
         z[v0 + i + 3] = a3;
       }
-      for (; i < n; i++) {
+      const rest = n - i;
+      if (rest === 3) {
+        const r0 = w0 + i * h - h0;
+        const r1 = r0 + h;
+        const r2 = r1 + h;
+        let a0 = vb[v0 + i];
+        let a1 = vb[v0 + i + 1];
+        let a2 = vb[v0 + i + 2];
+        for (let q = h0; q < h1; q++) {
+          const yq = y[q];
+          a0 += yq * w[r0 + q];
+          a1 += yq * w[r1 + q];
+          a2 += yq * w[r2 + q];
+        }
+        z[v0 + i] = a0;
+        z[v0 + i + 1] = a1;
+        z[v0 + i + 2] = a2;
+      } else if (rest === 2) {
+        const r0 = w0 + i * h - h0;
+        const r1 = r0 + h;
+        let a0 = vb[v0 + i];
+        let a1 = vb[v0 + i + 1];
+        for (let q = h0; q < h1; q++) {
+          const yq = y[q];
+          a0 += yq * w[r0 + q];
+          a1 += yq * w[r1 + q];
+        }
+        z[v0 + i] = a0;
+        z[v0 + i + 1] = a1;
+      } else if (rest === 1) {
         const r = w0 + i * h - h0;
         let a = vb[v0 + i];
         for (let q = h0; q < h1; q++) a += y[q] * w[r + q];
@@ -308,7 +362,36 @@ export class AutoencoderBank {
         dh[h0 + j + 2] = s2 * y2 * (1 - y2);
         dh[h0 + j + 3] = s3 * y3 * (1 - y3);
       }
-      for (; j < h; j++) {
+      const rest = h - j;
+      if (rest === 3) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) {
+          const eg = e[g];
+          s0 += eg * w[q];
+          s1 += eg * w[q + 1];
+          s2 += eg * w[q + 2];
+        }
+        const y0 = y[h0 + j];
+        const y1 = y[h0 + j + 1];
+        const y2 = y[h0 + j + 2];
+        dh[h0 + j] = s0 * y0 * (1 - y0);
+        dh[h0 + j + 1] = s1 * y1 * (1 - y1);
+        dh[h0 + j + 2] = s2 * y2 * (1 - y2);
+      } else if (rest === 2) {
+        let s0 = 0;
+        let s1 = 0;
+        for (let g = v0, q = w0 + j; g < v1; g++, q += h) {
+          const eg = e[g];
+          s0 += eg * w[q];
+          s1 += eg * w[q + 1];
+        }
+        const y0 = y[h0 + j];
+        const y1 = y[h0 + j + 1];
+        dh[h0 + j] = s0 * y0 * (1 - y0);
+        dh[h0 + j + 1] = s1 * y1 * (1 - y1);
+      } else if (rest === 1) {
         let s = 0;
         for (let g = v0, q = w0 + j; g < v1; g++, q += h) s += e[g] * w[q];
         const yj = y[h0 + j];

@@ -107,27 +107,30 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(fixed.items.map((x) => x.ref)).toContain('CVE-2024-8956');
     });
 
-    it('the Zyxel USG FLEX 100(W) at "5.21 Patch 1": CVE-2022-30525 free text inside the range, CVE-2024-11667 affected', async () => {
+    it('the Zyxel USG FLEX 100(W) at "5.21 Patch 1": CVE-2022-30525 affected from its free text, CVE-2024-11667 affected', async () => {
       const fw = await deviceOf(acme, 'USG FLEX 100(W) firmware');
       await s.inventory.updateDevice(acme, fw.id, { firmwareVersion: '5.21 Patch 1' });
       const f = await findingOf(acme, fw.id, 'CVE-2022-30525', 'open');
-      // The CNA wrote the range as free text ("5.00 through 5.21 Patch 1"): the matcher reads it and
-      // says the firmware falls inside, but leaves the final word to a person (needs_review).
-      expect(f?.status).toBe('needs_review');
-      expect(f?.reason).toContain('5.00 through 5.21 Patch 1');
-      expect(f?.reason).toContain('falls inside');
+      // The CNA wrote the range as free text ("5.00 through 5.21 Patch 1"): one range with parseable
+      // bounds, and the firmware is its upper bound as spelled, so the matcher decides it.
+      expect(f?.status).toBe('affected');
+      expect(f?.matchedRange).toContain('read from the free text "5.00 through 5.21 Patch 1"');
       expect(f?.kev?.dateAdded).toBe(kevDateAdded('CVE-2022-30525'));
       const adp = await findingOf(acme, fw.id, 'CVE-2024-11667', 'open');
       expect(adp?.status).toBe('affected');
       expect(adp?.matchedRange).toContain('5.38');
-      // Past both ranges: the ADP range no longer decides "affected"; the free text still asks for a
-      // look (now saying the firmware falls outside). Same rows, first-seen kept, status updated.
+      // Past both ranges: neither the ADP range nor the CNA text ("versions V5.00 through V5.38")
+      // covers 5.40, and the record's defaultStatus is "unaffected": the same row is marked fixed.
       await s.inventory.updateDevice(acme, fw.id, { firmwareVersion: '5.40' });
-      const later = await findingOf(acme, fw.id, 'CVE-2024-11667', 'open');
+      expect(await findingOf(acme, fw.id, 'CVE-2024-11667', 'open')).toBeUndefined();
+      const later = await findingOf(acme, fw.id, 'CVE-2024-11667', 'all');
       expect(later?.id).toBe(adp?.id);
-      expect(later?.status).toBe('needs_review');
+      expect(later?.fixedAt).not.toBeNull();
       expect(later?.firstSeen).toBe(adp?.firstSeen);
-      expect((await findingOf(acme, fw.id, 'CVE-2022-30525', 'open'))?.reason).toContain('falls outside');
+      // Outside the text range, and the record gives no defaultStatus: a person looks.
+      const past = await findingOf(acme, fw.id, 'CVE-2022-30525', 'open');
+      expect(past?.status).toBe('needs_review');
+      expect(past?.reason).toContain('outside every listed version; no defaultStatus');
     });
 
     it('a fixed finding reopens as the same row when the firmware goes back', async () => {

@@ -80,6 +80,49 @@ export interface AfterImageOptions {
   cutoffWeight?: number;
 }
 
+/**
+ * Memoised `${a}${separator}${b}` for stream keys. The readers intern address strings, so looking them up
+ * reuses V8's cached string hash, and the joined key comes back as the same flat string with its own hash
+ * cached; a template string per packet would be built, flattened and hashed again for each of the five
+ * tables. A pure cache, emptied when it holds `max` keys.
+ */
+class KeyJoiner {
+  private readonly byFirst = new Map<string, Map<string, string>>();
+  private size = 0;
+
+  constructor(
+    private readonly separator: string,
+    private readonly max = 1 << 16,
+  ) {}
+
+  join(a: string, b: string): string {
+    let second = this.byFirst.get(a);
+    if (second === undefined) {
+      second = new Map();
+      this.byFirst.set(a, second);
+    }
+    let key = second.get(b);
+    if (key === undefined) {
+      if (this.size >= this.max) {
+        this.byFirst.clear();
+        this.size = 0;
+        second = new Map();
+        this.byFirst.set(a, second);
+      }
+      key = `${a}${this.separator}${b}`;
+      second.set(b, key);
+      this.size++;
+    }
+    return key;
+  }
+}
+
+/** Decimal port and `p<protocol>` strings, made once each (socket keys). */
+const PORT_NAMES: string[] = [];
+const PROTOCOL_NAMES: string[] = [];
+const portName = (port: number): string => (PORT_NAMES[port] ??= String(port));
+const protocolName = (protocol: number): string => (PROTOCOL_NAMES[protocol] ??= `p${protocol}`);
+
 /** Slot allocator shared by both table kinds: key ↔ slot, free list, growth up to a bound, eviction. */
 abstract class SlotTable {
   readonly slots = new Map<string, number>();
@@ -256,7 +299,13 @@ class Table2D extends SlotTable {
   w3: Float64Array;
   res: Float64Array;
 
-  constructor(maxStreams: number, cutoffWeight: number, decay: DecayCache) {
+  constructor(
+    maxStreams: number,
+    cutoffWeight: number,
+    decay: DecayCache,
+    /** Joins the pair's ends into its key, `${a}>${b}` with a < b. */
+    private readonly pairs: KeyJoiner,
+  ) {
     super(maxStreams, cutoffWeight, 1024, decay);
     const c = this.capacity * L;
     this.w = new Float64Array(c * 2);
@@ -302,7 +351,7 @@ class Table2D extends SlotTable {
    */
   update(src: string, dst: string, t: number, v: number, out: Float64Array, off: number): void {
     const forward = src < dst;
-    const slot = this.slotOf(forward ? `${src}>${dst}` : `${dst}>${src}`, t);
+    const slot = this.slotOf(forward ? this.pairs.join(src, dst) : this.pairs.join(dst, src), t);
     const d = forward ? 0 : 1;
     const o2 = 1 - d;
     const dt = t - this.lastT[slot];
@@ -371,6 +420,10 @@ export class AfterImage {
   private readonly channel: Table2D;
   private readonly jitter: Table1D;
   private readonly socket: Table2D;
+  /** `${src}>${dst}`: the jitter key, and the channel key when src < dst (one string for both). */
+  private readonly directed = new KeyJoiner('>');
+  private readonly macAndHost = new KeyJoiner('|');
+  private readonly hostAndPort = new KeyJoiner(':');
 
   constructor(options: AfterImageOptions = {}) {
     const max = options.maxStreams ?? 1 << 16;
@@ -378,9 +431,9 @@ export class AfterImage {
     const decay = new DecayCache();
     this.macIp = new Table1D(max, cut, decay);
     this.host = new Table1D(max, cut, decay);
-    this.channel = new Table2D(max, cut, decay);
+    this.channel = new Table2D(max, cut, decay, this.directed);
     this.jitter = new Table1D(max, cut, decay);
-    this.socket = new Table2D(max, cut, decay);
+    this.socket = new Table2D(max, cut, decay, new KeyJoiner('>'));
   }
 
   /** Streams held per table, for memory accounting. */
@@ -400,25 +453,25 @@ export class AfterImage {
     const v = p.length;
     const src = hostOf(p, true);
     const dst = hostOf(p, false);
-    this.macIp.update(`${p.srcMac}|${src}`, t, v, false, out, OFF_MI);
+    this.macIp.update(this.macAndHost.join(p.srcMac, src), t, v, false, out, OFF_MI);
     this.host.update(src, t, v, false, out, OFF_H);
     this.channel.update(src, dst, t, v, out, OFF_HH);
-    this.jitter.update(`${src}>${dst}`, t, 0, true, out, OFF_JIT);
+    this.jitter.update(this.directed.join(src, dst), t, 0, true, out, OFF_JIT);
     let srcSock: string;
     let dstSock: string;
     if (p.srcPort >= 0) {
-      srcSock = `${src}:${p.srcPort}`;
-      dstSock = `${dst}:${p.dstPort}`;
+      srcSock = this.hostAndPort.join(src, portName(p.srcPort));
+      dstSock = this.hostAndPort.join(dst, portName(p.dstPort));
     } else if (p.arpOp !== 0 || p.ipVersion === 0) {
       // Kitsune-py: ARP and non-IP sockets are the MAC addresses.
       srcSock = p.srcMac;
       dstSock = p.dstMac;
     } else if (p.icmpType >= 0) {
-      srcSock = `${src}:icmp`;
-      dstSock = `${dst}:icmp`;
+      srcSock = this.hostAndPort.join(src, 'icmp');
+      dstSock = this.hostAndPort.join(dst, 'icmp');
     } else {
-      srcSock = `${src}:p${p.protocol}`;
-      dstSock = `${dst}:p${p.protocol}`;
+      srcSock = this.hostAndPort.join(src, protocolName(p.protocol));
+      dstSock = this.hostAndPort.join(dst, protocolName(p.protocol));
     }
     this.socket.update(srcSock, dstSock, t, v, out, OFF_SOCK);
   }

@@ -4,8 +4,10 @@
  * 1,000,000-year simulation of the risk module's benchmark scenarios. Rates are per CPU second of this
  * process (user + system) because the machine is shared; wall time is in the note.
  */
-import { simulate } from '../src/modules/risk';
+import { readFileSync } from 'node:fs';
+import { parseScenarioFile, simulate } from '../src/modules/risk';
 import {
+  adequacy,
   insuredLoss,
   iotCyberFiling202601,
   parseSubmission,
@@ -41,7 +43,25 @@ export async function run() {
   const il = cpuSeconds(() => insuredLoss(sim, terms));
   const tp = technicalPremium(il.value, iotCyberFiling202601);
   const events = sim.events.count;
+
+  // Calibration: the example manufacturer's own scenarios (src/modules/risk/data/example-scenarios.json,
+  // sized to its USD 30 M revenue), rated vs technical premium. benchScenarios above are a load fixture.
+  const example = parseScenarioFile(
+    readFileSync(new URL('../src/modules/risk/data/example-scenarios.json', import.meta.url), 'utf8'),
+    'example-scenarios.json',
+  );
+  const exSim = simulate(example.scenarios, { years: 200_000, seed: 20_260_101, currency: 'USD' });
+  const exTp = technicalPremium(insuredLoss(exSim, terms), iotCyberFiling202601);
+  const rated = rate(submission, iotCyberFiling202601).premium!;
+  const ratio = adequacy(rated, exTp.premium);
   return [
+    {
+      name: 'calibration: rated / technical premium (example manufacturer)',
+      value: ratio ?? 0,
+      unit: 'x',
+      target: '0.5 - 2 (UW-TP-1)',
+      note: `rated ${(rated.amount / 100).toFixed(2)} USD, technical ${(exTp.premium.amount / 100).toFixed(2)} USD (expected insured loss ${(exTp.expectedInsuredLoss.amount / 100).toFixed(2)} USD, 200,000 years)`,
+    },
     {
       name: 'rating: quotes rated (19-line worksheet)',
       value: Math.round(N / q.cpu),
@@ -53,7 +73,7 @@ export async function run() {
       value: Math.round(events / il.cpu),
       unit: 'events/s',
       target: '1,000,000 simulated years < 1 s',
-      note: `${years.toLocaleString('en-US')} years, ${events.toLocaleString('en-US')} events in ${il.cpu.toFixed(3)} s CPU (${il.wall.toFixed(3)} s wall); technical premium ${(tp.premium.amount / 100).toFixed(2)} USD`,
+      note: `${years.toLocaleString('en-US')} years, ${events.toLocaleString('en-US')} events in ${il.cpu.toFixed(3)} s CPU (${il.wall.toFixed(3)} s wall); load-fixture technical premium ${(tp.premium.amount / 100).toFixed(2)} USD (not calibrated to this insured)`,
     },
   ];
 }

@@ -60,7 +60,6 @@ describe('policy changes API', () => {
       effectiveDate: '2026-10-01',
       reason: 'r',
       retention: usd(5_000_000),
-      approveReferrals: true,
     });
     expect(backdated.statusCode).toBe(400);
     expect(backdated.json().error.details[0].field).toBe('effectiveDate');

@@ -40,7 +40,9 @@ export function PolicyPage({ params }: PageProps) {
           <div className="summary" data-testid="policy-summary">
             <div className="tile">
               <span className="tile-label">Annual premium</span>
-              <span className="tile-value">{money(p.premium)}</span>
+              <span className="tile-value">
+                {money((p.policy.annualPremium as typeof p.premium) ?? p.premium)}
+              </span>
             </div>
             <div className="tile">
               <span className="tile-label">Aggregate limit</span>

@@ -233,6 +233,29 @@ export interface EndorseInput {
   requestedBy: string;
 }
 
+/** An endorsement date must be a calendar date inside the period, not in the past, not before the last one. */
+export function checkEndorsementDate(policy: Policy, effectiveDate: string, clock: Clock): void {
+  checkDate(effectiveDate, 'effectiveDate');
+  const { start, end } = policy.period;
+  if (effectiveDate < start || effectiveDate >= end) {
+    throw invalid(`endorsement date ${effectiveDate} is outside the period ${start} to ${end}`, [
+      { field: 'effectiveDate', message: 'outside the policy period' },
+    ]);
+  }
+  if (effectiveDate < today(clock)) {
+    throw invalid(
+      `endorsement date ${effectiveDate} is before today ${today(clock)}: cover is not changed backwards`,
+      [{ field: 'effectiveDate', message: 'backdated' }],
+    );
+  }
+  const last = policy.endorsements.at(-1);
+  if (last && effectiveDate < last.effectiveDate) {
+    throw conflict(
+      `endorsement date ${effectiveDate} is before endorsement ${last.number} (${last.effectiveDate})`,
+    );
+  }
+}
+
 /**
  * An on-demand cover change from `effectiveDate` to the end of the period. The adjustment is the
  * change in annual premium x days remaining / days in the period, rounded once to the minor unit.
@@ -242,25 +265,8 @@ export function endorse(policy: Policy, input: EndorseInput, clock: Clock): Poli
     throw conflict(
       `policy ${policy.number} is ${policy.status}; only a bound or in-force policy can be endorsed`,
     );
-  checkDate(input.effectiveDate, 'effectiveDate');
+  checkEndorsementDate(policy, input.effectiveDate, clock);
   const { start, end } = policy.period;
-  if (input.effectiveDate < start || input.effectiveDate >= end) {
-    throw invalid(`endorsement date ${input.effectiveDate} is outside the period ${start} to ${end}`, [
-      { field: 'effectiveDate', message: 'outside the policy period' },
-    ]);
-  }
-  if (input.effectiveDate < today(clock)) {
-    throw invalid(
-      `endorsement date ${input.effectiveDate} is before today ${today(clock)}: cover is not changed backwards`,
-      [{ field: 'effectiveDate', message: 'backdated' }],
-    );
-  }
-  const last = policy.endorsements.at(-1);
-  if (last && input.effectiveDate < last.effectiveDate) {
-    throw conflict(
-      `endorsement date ${input.effectiveDate} is before endorsement ${last.number} (${last.effectiveDate})`,
-    );
-  }
   if (
     input.annualPremium.currency !== policy.annualPremium.currency ||
     input.terms.currency !== policy.terms.currency

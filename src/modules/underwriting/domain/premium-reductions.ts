@@ -73,6 +73,7 @@ function withDevices(
 }
 
 function candidates(a: OrganisationAssessment, s: Submission, filing: RateFiling, asOf: Date): Change[] {
+  const measuredNow = assessmentFromRiskScore(scoreOrganisation(a), []).measuredControls ?? {};
   const out: Change[] = [];
   // KEV findings, one change per CVE, the widest first (CISA KEV; BOD 22-01).
   const byCve = new Map<string, number>();
@@ -138,7 +139,8 @@ function candidates(a: OrganisationAssessment, s: Submission, filing: RateFiling
   // Controls the filing credits that are neither measured nor validly attested today.
   for (const ctl of filing.controls) {
     const c = ctl.control as ControlName;
-    const measured = s.assessment.measuredControls?.[c];
+    // Measured as the assessment stands today (not as it stood at quoting).
+    const measured = measuredNow[c];
     const attested = s.attestedControls.some(
       (x) => x.control === c && new Date(x.attestedAt) <= asOf && asOf < new Date(x.expiresAt),
     );

@@ -33,17 +33,25 @@ const L = 5;
  * with `**` itself, not Math.exp: the features must not change in their last bits (the model downstream
  * amplifies rounding noise of features that are constant in training).
  */
-class DecayCache {
-  private dt = Number.NaN;
-  readonly factors = new Float64Array(L);
+/** Stands in for the factors when Δt ≤ 0 (nothing decays; the tables do not read it). */
+const NO_DECAY = new Float64Array(L).fill(1);
 
-  /** The factors for dt, refreshed only when dt changed. */
+class DecayCache {
+  /** Two entries: a packet's channel and socket streams usually share one Δt, its host streams another. */
+  private readonly dts = Float64Array.of(Number.NaN, Number.NaN);
+  private readonly factors = [new Float64Array(L), new Float64Array(L)];
+  private older = 0;
+
+  /** The factors for dt; computed only when neither entry holds dt (then it replaces the older one). */
   of(dt: number): Float64Array {
-    if (dt !== this.dt) {
-      this.dt = dt;
-      for (let l = 0; l < L; l++) this.factors[l] = 2 ** (-LAMBDAS[l] * dt);
-    }
-    return this.factors;
+    if (dt === this.dts[0]) return this.factors[0];
+    if (dt === this.dts[1]) return this.factors[1];
+    const e = this.older;
+    this.older = 1 - e;
+    this.dts[e] = dt;
+    const f = this.factors[e];
+    for (let l = 0; l < L; l++) f[l] = 2 ** (-LAMBDAS[l] * dt);
+    return f;
   }
 }
 /** Kitsune-py incStat initial weight: avoids division by zero before the first insert. */
@@ -264,7 +272,7 @@ class Table1D extends SlotTable {
     if (diff) v = Math.max(dt, 0);
     const b = slot * L;
     const { w, ls, ss } = this;
-    const decay = this.decay.of(dt);
+    const decay = dt > 0 ? this.decay.of(dt) : NO_DECAY;
     for (let l = 0; l < L; l++) {
       const i = b + l;
       if (dt > 0) {
@@ -356,7 +364,7 @@ class Table2D extends SlotTable {
     const o2 = 1 - d;
     const dt = t - this.lastT[slot];
     const { w, ls, ss, sr, w3, res } = this;
-    const decay = this.decay.of(dt);
+    const decay = dt > 0 ? this.decay.of(dt) : NO_DECAY;
     for (let l = 0; l < L; l++) {
       const k = slot * L + l;
       const i = k * 2 + d;

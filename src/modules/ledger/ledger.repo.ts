@@ -93,9 +93,10 @@ export const ledgerRepo = {
   },
 
   /**
-   * Logged entries with these identities. Probes by (payload hash, ref), which only the identity
+   * Logged entries with these identities. Probes by (ref, payload hash), which only the identity
    * index serves, once per key (LATERAL ... OFFSET 0 is not flattened into a join), and compares the
-   * type here: the plan stays one index probe per key with or without table statistics.
+   * type here (a type condition would let the (org, type, time) index tie with it when the planner
+   * has no statistics): one index probe per key whatever the table's size.
    */
   async byIdentity(
     scope: TenantScope,
@@ -184,7 +185,7 @@ export const ledgerRepo = {
             ${sql.param(payloadLen)}::int[], ${sql.param(lo)}::int[]
           ) as r(id, idx, type, ref, ph, time, eo, el, po, pl, lo),
           (select decode(${Buffer.concat(parts).toString('hex')}, 'hex') as b) d
-          on conflict (org_id, payload_hash, ref, type) do nothing
+          on conflict (org_id, ref, type, payload_hash) do nothing
           returning 1)
         select count(*)::int as n from ins`);
       written += Number(rowsOf<{ n: number }>(res)[0]?.n ?? 0);

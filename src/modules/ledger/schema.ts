@@ -64,10 +64,10 @@ export const ledgerEntries = pgTable(
   },
   (t) => [
     uniqueIndex('ledger_entries_org_idx_uq').on(t.orgId, t.idx),
-    // Identity for idempotent appends. payload_hash and ref lead so that a lookup by them can only be
-    // served well by this index (without statistics the planner otherwise ties it with the
-    // (org, type, time) index and scans every entry of a type per key).
-    uniqueIndex('ledger_entries_identity_key').on(t.orgId, t.payloadHash, t.ref, t.type),
+    // Identity for idempotent appends, and the path to every version of one record (type, ref).
+    // ref leads so that a lookup by (ref, payload hash) can only be served well by this index: without
+    // statistics the planner otherwise ties it with (org, type, time) and scans a whole type per key.
+    uniqueIndex('ledger_entries_identity_key').on(t.orgId, t.ref, t.type, t.payloadHash),
     index('ledger_entries_org_type_time_idx').on(t.orgId, t.type, t.time),
   ],
 );

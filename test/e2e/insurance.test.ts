@@ -90,7 +90,7 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await page.locator('[data-testid=endorsements] tbody tr').first().waitFor();
     const row = (await page.locator('[data-testid=endorsements] tbody tr').first().textContent()) ?? '';
     expect(row).toContain(tomorrow);
-    expect(row).toMatch(/retention USD 2500000 -> USD 5000000/);
+    expect(row).toMatch(/retention USD 25,000.00 -> USD 50,000.00/);
     expect(row).toMatch(/return /);
     console.log(`screenshot: ${await screenshot(page, 'insurance-endorsement')}`);
   });

@@ -90,7 +90,8 @@ describe('policy changes API', () => {
     const v = res.json() as PolicyView;
     const e = v.policy.endorsements[0];
     expect(e.number).toBe(1);
-    expect(e.changes.some((c) => c.startsWith('retention USD 2500000 -> USD 5000000'))).toBe(true);
+    // Section retentions that only follow the policy retention are not repeated.
+    expect(e.changes).toEqual(['retention USD 25,000.00 -> USD 50,000.00']);
     expect(v.policy.filingId).toBe(policy.policy.filingId);
     // A higher retention lowers the rate: a return premium for the 335 days left of 365.
     expect(e.annualPremiumAfter.amount).toBeLessThan(e.annualPremiumBefore.amount);

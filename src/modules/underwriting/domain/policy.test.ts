@@ -131,7 +131,7 @@ describe('endorsements and cancellation', () => {
     );
     const e = p.endorsements[0];
     expect([e.daysRemaining, e.daysInPeriod, e.premiumAdjustment.amount]).toEqual([182, 365, 144_976]);
-    expect(e.changes).toContain('aggregate limit USD 200000000 -> USD 300000000');
+    expect(e.changes).toContain('aggregate limit USD 2,000,000.00 -> USD 3,000,000.00');
     expect(p.premiumCharged.amount).toBe(1_209_251 + 144_976);
     expect(p.terms.aggregateLimit.amount).toBe(300_000_000);
 

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../../core/clock';
 import { conflict, invalid } from '../../../core/errors';
-import type { Money } from '../../../core/money';
+import { formatMoney, type Money } from '../../../core/money';
 import { mulDivRound } from './arith';
 import { type LifecycleState, type TransitionRecord, transition } from './lifecycle';
 import type { Insured, Quote } from './quote';
@@ -202,7 +202,7 @@ export function advancePolicy(policy: Policy, clock: Clock): Policy {
 
 function describeChanges(before: QuotedTerms, after: QuotedTerms): string[] {
   const out: string[] = [];
-  const amt = (m: Money) => `${m.currency} ${m.amount}`;
+  const amt = formatMoney;
   if (before.aggregateLimit.amount !== after.aggregateLimit.amount)
     out.push(`aggregate limit ${amt(before.aggregateLimit)} -> ${amt(after.aggregateLimit)}`);
   if (before.retention.amount !== after.retention.amount)
@@ -217,7 +217,15 @@ function describeChanges(before: QuotedTerms, after: QuotedTerms): string[] {
     }
     if (b.included !== a.included) out.push(`${a.sectionId} ${a.included ? 'added' : 'removed'}`);
     for (const k of ['limit', 'sublimit', 'retention'] as const) {
-      if (b[k].amount !== a[k].amount) out.push(`${a.sectionId} ${k} ${amt(b[k])} -> ${amt(a[k])}`);
+      if (b[k].amount === a[k].amount) continue;
+      // A section term that only follows the policy's aggregate or retention is said once, above.
+      const follows =
+        k === 'retention'
+          ? b[k].amount === before.retention.amount && a[k].amount === after.retention.amount
+          : k === 'limit' &&
+            b[k].amount === before.aggregateLimit.amount &&
+            a[k].amount === after.aggregateLimit.amount;
+      if (!follows) out.push(`${a.sectionId} ${k} ${amt(b[k])} -> ${amt(a[k])}`);
     }
   }
   return out;

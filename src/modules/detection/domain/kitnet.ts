@@ -397,7 +397,25 @@ export class AutoencoderBank {
         const yj = y[h0 + j];
         dh[h0 + j] = s * yj * (1 - yj);
       }
-      for (let g = v0, r = w0 - h0; g < v1; g++, r += h) {
+      // Two weight rows per pass share the loads of dh and y.
+      let g = v0;
+      let r = w0 - h0;
+      for (; g + 1 < v1; g += 2, r += 2 * h) {
+        const x0 = lr * x[g];
+        const e0 = lr * e[g];
+        const x1 = lr * x[g + 1];
+        const e1 = lr * e[g + 1];
+        const r1 = r + h;
+        for (let q = h0; q < h1; q++) {
+          const dq = dh[q];
+          const yq = y[q];
+          w[r + q] += x0 * dq + e0 * yq;
+          w[r1 + q] += x1 * dq + e1 * yq;
+        }
+        vb[g] += e0;
+        vb[g + 1] += e1;
+      }
+      if (g < v1) {
         const xg = lr * x[g];
         const eg = lr * e[g];
         for (let q = h0; q < h1; q++) w[r + q] += xg * dh[q] + eg * y[q];

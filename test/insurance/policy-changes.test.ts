@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, silentLogger } from '../../src/core';
 import { loadDemo } from '../../src/demo';
-import type { PolicyView, PremiumReductions } from '../../src/modules/underwriting';
+import type { PolicyView, PremiumReductions, QuoteView } from '../../src/modules/underwriting';
 import { buildApp } from '../../src/server/app';
 import { Metrics } from '../../src/server/metrics';
 import { createServices, type Services } from '../../src/server/services';
@@ -47,6 +47,19 @@ describe('policy changes API', () => {
   const post = (who: string, url: string, payload: unknown) =>
     app.inject({ method: 'POST', url, headers: { cookie: cookie[who] }, payload: payload as object });
   const usd = (amount: number) => ({ amount, currency: 'USD' });
+
+  it('demo quotes: rated and technical premium within the UW-TP-1 band, with the check on the worksheet', async () => {
+    const items = (await get('northwind', '/api/v1/underwriting/quotes')).json().items as QuoteView[];
+    expect(items).toHaveLength(2);
+    for (const q of items) {
+      const line = q.quote.worksheet.at(-1)!;
+      expect(line.clause).toBe('UW-TP-1');
+      expect(q.adequacy).not.toBeNull();
+      expect(q.adequacy!).toBeGreaterThanOrEqual(0.5);
+      expect(q.adequacy!).toBeLessThanOrEqual(2);
+      expect(line.value).toBe(q.adequacy!.toFixed(4));
+    }
+  });
 
   it('refuses bad input naming the field, an insured endorsing, and another insured', async () => {
     const url = `/api/v1/policies/${policy.id}/endorsements`;

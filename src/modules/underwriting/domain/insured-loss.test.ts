@@ -355,6 +355,9 @@ describe('insuredLoss: EXC-KEV coinsurance (product wording; CISA BOD 22-01 grac
     // The technical premium prices it: loss cost falls by the coinsurance / target loss ratio.
     const tpWithout = technicalPremium(without, filing).lossCost.amount;
     const tpWith = technicalPremium(withKev, filing).lossCost.amount;
+    expect(technicalPremium(withKev, filing).derivation).toContain(
+      "EXC-KEV: KEV left unpatched 182 days at the average loss raises the insured's share (ransomware_ot 67% of events at up to 50% coinsurance)",
+    );
     // (each loss cost is rounded once on its own, so the difference may be a cent off)
     const expected = 3_333_333.33 / filing.technicalPremium.targetLossRatio;
     expect(Math.abs(tpWithout - tpWith - expected)).toBeLessThanOrEqual(1);

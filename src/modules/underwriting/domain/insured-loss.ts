@@ -301,6 +301,16 @@ export interface TechnicalPremium {
   derivation: string;
 }
 
+/** Which scenarios carry the raised EXC-KEV coinsurance, for the derivation. */
+function kevNote(result: InsuredLossResult): string {
+  if (!result.kevCoinsurance.length) return '';
+  const parts = result.kevCoinsurance.map((k) => {
+    const top = Math.max(...k.sectionShares.map((x) => x.kev));
+    return `${k.scenarioId} ${(k.kevShare * 100).toFixed(0)}% of events at up to ${(top * 100).toFixed(0)}% coinsurance`;
+  });
+  return `; EXC-KEV: KEV left unpatched ${result.kevCoinsurance[0].daysUnpatched} days at the average loss raises the insured's share (${parts.join('; ')})`;
+}
+
 /**
  * Technical premium = expected insured loss / target loss ratio + fixed expense load (filing TP-1).
  * The loss cost is divided from the unrounded mean and rounded once.
@@ -324,7 +334,7 @@ export function technicalPremium(result: InsuredLossResult, filing: RateFiling):
     lossCost,
     expenseLoad,
     premium,
-    derivation: `expected insured loss ${result.insuredMean.amount} / target loss ratio ${tp.targetLossRatio} = ${lossCost.amount}; + expense load ${expenseLoad.amount} = ${premium.amount} (minor units, ${tp.clause})`,
+    derivation: `expected insured loss ${result.insuredMean.amount} / target loss ratio ${tp.targetLossRatio} = ${lossCost.amount}; + expense load ${expenseLoad.amount} = ${premium.amount} (minor units, ${tp.clause})${kevNote(result)}`,
   };
 }
 

@@ -153,6 +153,29 @@ describe('AfterImage', () => {
     expect(x[H + L1 * 3]).toBeCloseTo(1 + 2 ** -0.5, 9);
   });
 
+  it('keeps each stream when its memoised key is dropped and joined again', () => {
+    // 70,000 sources overflow the key caches (65,536 keys): they are emptied and rebuilt on the way.
+    const ai = new AfterImage({ maxStreams: 1 << 17 });
+    const x = new Float64Array(FEATURE_COUNT);
+    ai.update(a2b(0, 60), x);
+    for (let i = 0; i < 70_000; i++)
+      ai.update(
+        packet({
+          time: 0.5,
+          srcMac: 'aa:00:00:00:00:03',
+          srcIp: `11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+          dstIp: '10.0.0.2',
+          srcPort: 2000,
+          dstPort: 502,
+        }),
+        x,
+      );
+    ai.update(a2b(1, 60), x);
+    // The weight at λ = 1 of every stream of a→b: 1 + 2^-1, its packet at t = 0 decayed for 1 s.
+    for (const at of [MI + L1 * 3, H + L1 * 3, HH + L1 * 7, JIT + L1 * 3, SOCK + L1 * 7])
+      expect(x[at]).toBeCloseTo(1 + 2 ** -1, 9);
+  });
+
   it('reuses one stream per identity over a long conversation', () => {
     const ai = new AfterImage({ maxStreams: 16 });
     const x = new Float64Array(FEATURE_COUNT);

@@ -120,6 +120,43 @@ interface Observed {
   firmwareVersion: string | null;
 }
 
+/**
+ * New findings as one jsonb parameter per batch, expanded by jsonb_to_recordset: one statement
+ * instead of a parameter per column per row (PGlite serialises each parameter in JavaScript).
+ * The organisation is this scope's, never a value from the rows.
+ */
+async function insertFindings(scope: TenantScope, rows: (typeof findings.$inferInsert)[]): Promise<void> {
+  if (rows.length === 0) return;
+  const data = JSON.stringify(
+    rows.map((r) => ({
+      id: r.id,
+      device_id: r.deviceId,
+      kind: r.kind,
+      ref: r.ref,
+      status: r.status,
+      title: r.title ?? null,
+      reason: r.reason,
+      matched_range: r.matchedRange ?? null,
+      source: r.source ?? null,
+      cvss: r.cvss ?? null,
+      kev: r.kev ?? null,
+      epss: r.epss ?? null,
+      severity: r.severity,
+      firmware_version: r.firmwareVersion ?? null,
+      first_seen: (r.firstSeen as Date).toISOString(),
+      last_seen: (r.lastSeen as Date).toISOString(),
+    })),
+  );
+  await scope.db.execute(sql`
+    insert into ${findings} (id, org_id, device_id, kind, ref, status, title, reason, matched_range, source,
+      cvss, kev, epss, severity, firmware_version, first_seen, last_seen, fixed_at)
+    select x.id, ${scope.orgId}, x.device_id, x.kind, x.ref, x.status, x.title, x.reason, x.matched_range,
+      x.source, x.cvss, x.kev, x.epss, x.severity, x.firmware_version, x.first_seen, x.last_seen, null
+    from jsonb_to_recordset(${data}::jsonb) as x(id text, device_id text, kind text, ref text, status text,
+      title text, reason text, matched_range text, source text, cvss jsonb, kev jsonb, epss double precision,
+      severity text, firmware_version text, first_seen timestamptz, last_seen timestamptz)`);
+}
+
 const keyOf = (x: { deviceId: string; kind: string; ref: string }) =>
   `${x.deviceId}\u0000${x.kind}\u0000${x.ref}`;
 
@@ -212,11 +249,7 @@ export class FindingsService {
       if (row.fixedAt) opened++;
       await scope.update(findings, { ...o, lastSeen: now, fixedAt: null }, eq(findings.id, row.id));
     }
-    for (let i = 0; i < inserts.length; i += 500)
-      await scope.insert(
-        findings,
-        inserts.slice(i, i + 500).map(({ orgId: _o, ...v }) => v),
-      );
+    for (let i = 0; i < inserts.length; i += 5000) await insertFindings(scope, inserts.slice(i, i + 5000));
     for (const row of stored) {
       // A retired device's findings keep their state: retiring is not fixing.
       if (row.fixedAt || observed.has(keyOf(row)) || retired.has(row.deviceId)) continue;

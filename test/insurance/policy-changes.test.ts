@@ -92,6 +92,19 @@ describe('policy changes API', () => {
     expect(nothing.statusCode).toBe(400);
   });
 
+  it('a re-rating that refers is refused until the underwriter approves it, naming the rules', async () => {
+    const res = await post('northwind', `/api/v1/policies/${policy.id}/endorsements`, {
+      effectiveDate: '2026-12-02',
+      reason: 'raise the limit above the authority',
+      aggregateLimit: usd(1_000_000_000),
+    });
+    expect(res.statusCode, res.body).toBe(409);
+    // UW-APP-4: an aggregate above the USD 5 M underwriting authority.
+    expect(res.json().error.message).toMatch(/referred \(.*UW-APP-4.*\): an underwriter must approve it first/);
+    const after = (await get('northwind', `/api/v1/policies/${policy.id}`)).json() as PolicyView;
+    expect(after.policy.endorsements).toHaveLength(0);
+  });
+
   it('endorses: re-rated on the same filing, pro-rata premium for 335 of 365 days, logged and audited', async () => {
     const res = await post('northwind', `/api/v1/policies/${policy.id}/endorsements`, {
       effectiveDate: '2026-12-02',

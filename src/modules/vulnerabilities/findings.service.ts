@@ -157,6 +157,50 @@ async function insertFindings(scope: TenantScope, rows: (typeof findings.$inferI
       severity text, firmware_version text, first_seen timestamptz, last_seen timestamptz)`);
 }
 
+/**
+ * Findings observed again: every column from the observation, last seen now, reopened if it was fixed.
+ * One statement per batch as for inserts; the organisation is this scope's.
+ */
+async function refreshFindings(
+  scope: TenantScope,
+  rows: { id: string; o: Observed }[],
+  now: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const data = JSON.stringify(
+    rows.map(({ id, o }) => ({
+      id,
+      status: o.status,
+      title: o.title,
+      reason: o.reason,
+      matched_range: o.matchedRange,
+      source: o.source,
+      cvss: o.cvss,
+      kev: o.kev,
+      epss: o.epss,
+      severity: o.severity,
+      firmware_version: o.firmwareVersion,
+    })),
+  );
+  await scope.db.execute(sql`
+    update ${findings} as f set status = x.status, title = x.title, reason = x.reason,
+      matched_range = x.matched_range, source = x.source, cvss = x.cvss, kev = x.kev, epss = x.epss,
+      severity = x.severity, firmware_version = x.firmware_version, last_seen = ${now.toISOString()}::timestamptz,
+      fixed_at = null
+    from jsonb_to_recordset(${data}::jsonb) as x(id text, status text, title text, reason text,
+      matched_range text, source text, cvss jsonb, kev jsonb, epss double precision, severity text,
+      firmware_version text)
+    where f.id = x.id and f.org_id = ${scope.orgId}`);
+}
+
+/** Findings no longer observed: fixed now. */
+async function fixFindings(scope: TenantScope, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await scope.db.execute(sql`
+    update ${findings} set fixed_at = ${now.toISOString()}::timestamptz
+    where org_id = ${scope.orgId} and id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+}
+
 const keyOf = (x: { deviceId: string; kind: string; ref: string }) =>
   `${x.deviceId}\u0000${x.kind}\u0000${x.ref}`;
 
@@ -239,6 +283,7 @@ export class FindingsService {
     let opened = 0;
     let fixed = 0;
     const inserts: (typeof findings.$inferInsert)[] = [];
+    const refreshed: { id: string; o: Observed }[] = [];
     for (const [k, o] of observed) {
       const row = storedByKey.get(k);
       if (!row) {
@@ -247,15 +292,20 @@ export class FindingsService {
         continue;
       }
       if (row.fixedAt) opened++;
-      await scope.update(findings, { ...o, lastSeen: now, fixedAt: null }, eq(findings.id, row.id));
+      refreshed.push({ id: row.id, o });
     }
-    for (let i = 0; i < inserts.length; i += 5000) await insertFindings(scope, inserts.slice(i, i + 5000));
+    const gone: string[] = [];
     for (const row of stored) {
       // A retired device's findings keep their state: retiring is not fixing.
       if (row.fixedAt || observed.has(keyOf(row)) || retired.has(row.deviceId)) continue;
-      await scope.update(findings, { fixedAt: now }, eq(findings.id, row.id));
+      gone.push(row.id);
       fixed++;
     }
+    const BATCH = 5000;
+    for (let i = 0; i < inserts.length; i += BATCH) await insertFindings(scope, inserts.slice(i, i + BATCH));
+    for (let i = 0; i < refreshed.length; i += BATCH)
+      await refreshFindings(scope, refreshed.slice(i, i + BATCH), now);
+    for (let i = 0; i < gone.length; i += BATCH) await fixFindings(scope, gone.slice(i, i + BATCH), now);
     return { open: observed.size, opened, fixed, at: now.toISOString() };
   }
 

@@ -74,10 +74,11 @@ export const ledgerEntries = pgTable(
 
 /**
  * RFC 9162 perfect-subtree node hashes per organisation, in tiles: the row (level, idx) holds the
- * hashes of nodes idx * 256 ... idx * 256 + 255 of that level, concatenated (32 bytes each, in index
- * order). Only the last tile of a level is partial; appends extend it (`hashes || new`) and never
- * change bytes already written. Every level is stored, so a proof reads one 32-byte slice per node
- * (`substring`) with no hashing, and a bulk append writes a few dozen rows instead of two per leaf.
+ * hashes of nodes idx * 32 ... idx * 32 + 31 of that level, concatenated (32 bytes each, in index
+ * order; TILE_WIDTH in db-node-store.ts). Only the last tile of a level is partial; appends extend it
+ * (`hashes || new`) and never change bytes already written. Every level is stored, so a proof reads
+ * one 32-byte slice per node (`substring`) with no hashing, and a bulk append writes a few hundred
+ * rows instead of two per leaf. A 1 KiB tile stays inline in its row (no TOAST lookup per read).
  * Same idea as C2SP tlog-tiles (c2sp.org/tlog-tiles), which stores only every eighth level.
  */
 export const ledgerTiles = pgTable(

@@ -192,16 +192,27 @@ describe('controls API', () => {
         },
       });
       expect(res.statusCode, res.body).toBe(201);
-      return res.json().submission.assessment.riskScore as number;
+      const q = res.json();
+      const ctl2 = (q.quote.worksheet as { clause: string; factor: number; derivation: string }[]).find(
+        (l) => l.clause === 'CTL-2',
+      );
+      return { riskScore: q.submission.assessment.riskScore as number, ctl2 };
     };
     const before = await quote();
+    expect(before.ctl2).toMatchObject({ factor: 1, derivation: 'neither measured nor attested: no credit' });
     const res = await put(
       'mfa_remote_access',
       { attested: true, evidence: 'VPN MFA policy', expiresAt: '2027-10-31' },
       'harbour-admin',
     );
     expect(res.statusCode, res.body).toBe(200);
-    expect(await quote()).toBeLessThan(before);
+    const after = await quote();
+    expect(after.riskScore).toBeLessThan(before.riskScore);
+    // The stored attestation also earns the rate filing's control credit (CTL-2, MFA on remote access).
+    expect(after.ctl2?.factor).toBe(0.95);
+    expect(after.ctl2?.derivation).toMatch(
+      /^attested \d{4}-\d{2}-\d{2}, expires 2027-10-31, evidence: VPN MFA policy$/,
+    );
   });
 
   it('a new attestation supersedes the previous one; both rows are kept', async () => {

@@ -211,6 +211,19 @@ export class SubmissionService {
       expiresAt: a.expiresAt,
     }));
     const withAttestations = { ...assessed, attestations: [...assessed.attestations, ...attestations] };
+    // The rating's control credits count what the insured attested in the product (stored, in force)
+    // and what this request adds; a control attested both ways is listed once, the request's wording kept.
+    const requested = terms.attestedControls ?? [];
+    const stored = assessed.attestations
+      .filter((a) => a.attested && a.attestedAt && Date.parse(a.expiresAt) > now.getTime())
+      .filter((a) => !requested.some((r) => r.control === a.control))
+      .map((a) => ({
+        control: a.control,
+        attestedAt: a.attestedAt as string,
+        expiresAt: a.expiresAt,
+        evidence: a.evidence,
+      }));
+    const attestedControls = [...stored, ...requested];
     const score = scoreOrganisation(withAttestations);
 
     const submission = parseSubmission({
@@ -231,7 +244,7 @@ export class SubmissionService {
         sections: terms.sections,
       },
       assessment: assessmentFromRiskScore(score, []),
-      attestedControls: terms.attestedControls ?? [],
+      attestedControls,
       priorKnownIncidents: terms.priorKnownIncidents ?? [],
     } satisfies SubmissionInput);
 

@@ -71,6 +71,70 @@ export interface PacketVerdict {
 const SNAPSHOT_MAGIC = 0x43575044; // "CWPD"
 const SNAPSHOT_VERSION = 1;
 
+/**
+ * Where the phases end (file comment): packets 1..fmPackets map features, calibrationStart+1..T calibrate.
+ * Shared with the pipelined detector, which must split the stream at the same packets.
+ */
+export function packetPhases(
+  options: Pick<PacketDetectorOptions, 'trainPackets' | 'featureMapFraction' | 'calibrationFraction'>,
+): { fmPackets: number; calibrationStart: number } {
+  const t = options.trainPackets;
+  if (!Number.isInteger(t) || t < 50)
+    throw invalid('the packet detector needs at least 50 training packets', [
+      { field: 'trainPackets', message: `got ${t}` },
+    ]);
+  const fmPackets = Math.max(1, Math.floor((options.featureMapFraction ?? 0.1) * t));
+  const ad = t - fmPackets;
+  return {
+    fmPackets,
+    calibrationStart: t - Math.max(1, Math.floor((options.calibrationFraction ?? 0.3) * ad)),
+  };
+}
+
+/** m = modelScore / threshold; NaN from a non-finite feature is an anomaly, not a pass. */
+export function modelMultiple(model: number, threshold: number): number {
+  const m = model / threshold;
+  return m >= 0 ? m : 1e9;
+}
+
+/** The combined score of a scored packet (file comment). */
+export function combinedScore(m: number, hits: number): number {
+  let score = m / (1 + m);
+  for (let bit = 1; bit <= hits; bit <<= 1) if (hits & bit) score += CONTEXT_WEIGHT[bit];
+  return score;
+}
+
+/** The burst gate: damped count of model exceedances per source (options.anomalyHalfLifeSeconds). */
+export class BurstGate {
+  /** Source → damped exceedance count and its time. */
+  readonly sources = new Map<string, { count: number; time: number }>();
+  private readonly decay: number;
+  private readonly min: number;
+
+  constructor(options: Pick<PacketDetectorOptions, 'anomalyHalfLifeSeconds' | 'anomalyBurst'>) {
+    this.decay = 1 / (options.anomalyHalfLifeSeconds ?? 10);
+    this.min = options.anomalyBurst ?? 3;
+  }
+
+  /** Counts a model exceedance for the packet's source; true once the source's burst is reached. */
+  exceed(p: PacketRecord): boolean {
+    const src = p.arpOp !== 0 ? p.arpSenderIp : p.ipVersion !== 0 ? p.srcIp : p.srcMac;
+    let b = this.sources.get(src);
+    if (b === undefined) {
+      if (this.sources.size >= 65_536) this.sources.clear();
+      b = { count: 0, time: p.time };
+      this.sources.set(src, b);
+    }
+    const dt = p.time - b.time;
+    if (dt > 0) {
+      b.count *= 2 ** (-this.decay * dt);
+      b.time = p.time;
+    }
+    b.count += 1;
+    return b.count >= this.min;
+  }
+}
+
 export class PacketDetector {
   readonly afterImage: AfterImage;
   readonly kitnet: KitNet;
@@ -93,26 +157,18 @@ export class PacketDetector {
   private threshold = Number.POSITIVE_INFINITY;
   private contextSummary: ContextSummary | null = null;
   private readonly alerts: PacketAlerts;
-  /** Source → damped exceedance count and its time. */
-  private readonly bursts = new Map<string, { count: number; time: number }>();
-  private readonly burstDecay: number;
-  private readonly burstMin: number;
+  private readonly bursts: BurstGate;
   private readonly alertMultiple: number;
 
   constructor(private readonly options: PacketDetectorOptions) {
     const t = options.trainPackets;
-    if (!Number.isInteger(t) || t < 50)
-      throw invalid('the packet detector needs at least 50 training packets', [
-        { field: 'trainPackets', message: `got ${t}` },
-      ]);
+    const phases = packetPhases(options);
     this.trainPackets = t;
-    this.fmPackets = Math.max(1, Math.floor((options.featureMapFraction ?? 0.1) * t));
-    const ad = t - this.fmPackets;
-    this.calibrationStart = t - Math.max(1, Math.floor((options.calibrationFraction ?? 0.3) * ad));
+    this.fmPackets = phases.fmPackets;
+    this.calibrationStart = phases.calibrationStart;
     this.targetRate = options.targetFalseAlarmRate ?? 1e-4;
     this.alerts = new PacketAlerts(options.alertWindowSeconds ?? 60, options.onAlert);
-    this.burstDecay = 1 / (options.anomalyHalfLifeSeconds ?? 10);
-    this.burstMin = options.anomalyBurst ?? 3;
+    this.bursts = new BurstGate(options);
     this.alertMultiple = options.anomalyAlertMultiple ?? 2;
     this.afterImage = new AfterImage({ maxStreams: options.maxStreams });
     this.kitnet = new KitNet(FEATURE_COUNT, { seed: options.seed ?? 1, clip: options.clip });
@@ -154,38 +210,18 @@ export class PacketDetector {
       return v;
     }
     const model = this.kitnet.execute(x);
-    let m = model / this.threshold;
-    if (!(m >= 0)) m = 1e9; // NaN from a non-finite feature is an anomaly, not a pass
+    const m = modelMultiple(model, this.threshold);
     const hits = this.context.check(p);
-    let score = m / (1 + m);
-    for (let bit = 1; bit <= hits; bit <<= 1) if (hits & bit) score += CONTEXT_WEIGHT[bit];
+    const score = combinedScore(m, hits);
     v.training = false;
     v.modelScore = model;
     v.context = hits;
     v.score = score;
-    const burst = m > this.alertMultiple && this.exceed(p);
+    const burst = m > this.alertMultiple && this.bursts.exceed(p);
     v.alert = burst || hits !== 0;
     if (v.alert) this.alerts.raise(p, burst ? m : 0, hits, score);
     if ((n & 4095) === 0) this.alerts.expire(p.time);
     return v;
-  }
-
-  /** Counts a model exceedance for the packet's source; true once the source's burst is reached. */
-  private exceed(p: PacketRecord): boolean {
-    const src = p.arpOp !== 0 ? p.arpSenderIp : p.ipVersion !== 0 ? p.srcIp : p.srcMac;
-    let b = this.bursts.get(src);
-    if (b === undefined) {
-      if (this.bursts.size >= 65_536) this.bursts.clear();
-      b = { count: 0, time: p.time };
-      this.bursts.set(src, b);
-    }
-    const dt = p.time - b.time;
-    if (dt > 0) {
-      b.count *= 2 ** (-this.burstDecay * dt);
-      b.time = p.time;
-    }
-    b.count += 1;
-    return b.count >= this.burstMin;
   }
 
   private finishTraining(): void {
@@ -211,9 +247,10 @@ export class PacketDetector {
     this.kitnet.write(w);
     this.context.write(w);
     this.calibrator.write(w);
-    const sources = [...this.bursts.keys()];
+    const bursts = this.bursts.sources;
+    const sources = [...bursts.keys()];
     w.strings(sources);
-    w.f64s(Float64Array.from(sources.flatMap((k) => [this.bursts.get(k)!.count, this.bursts.get(k)!.time])));
+    w.f64s(Float64Array.from(sources.flatMap((k) => [bursts.get(k)!.count, bursts.get(k)!.time])));
     return w.bytes();
   }
 
@@ -241,7 +278,7 @@ export class PacketDetector {
     const sources = r.strings();
     const counts = r.f64s();
     for (let i = 0; i < sources.length; i++)
-      d.bursts.set(sources[i], { count: counts[2 * i], time: counts[2 * i + 1] });
+      d.bursts.sources.set(sources[i], { count: counts[2 * i], time: counts[2 * i + 1] });
     if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
     return d;
   }

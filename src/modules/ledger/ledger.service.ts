@@ -84,8 +84,6 @@ export const MAX_EXPORT_ENTRIES = 10_000;
 const CHECKPOINT_EVERY_MS = 10 * 60 * 1000;
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-/** What jsonb keeps: plain JSON (Dates as ISO strings, no undefined). */
-const plainJson = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
 const identityKey = (e: { type: string; ref: string; payloadHash: string }) =>
   `${e.type}\u0000${e.ref}\u0000${e.payloadHash}`;
@@ -210,7 +208,10 @@ export class LedgerService {
     if (inputs.length === 0) return [];
     const now = this.clock.now();
     const entries = inputs.map((it) => {
-      const payload = plainJson(it.payload);
+      // What jsonb keeps: plain JSON (Dates as ISO strings, no undefined), stringified once; the text
+      // is also what the row stores.
+      const json = it.payload === undefined ? undefined : JSON.stringify(it.payload);
+      const payload: unknown = json === undefined ? null : JSON.parse(json);
       const e = createEntry({ type: it.type, org: scope.orgId, time: it.time ?? now, ref: it.ref, payload });
       const text = entryLeafText(e);
       return {

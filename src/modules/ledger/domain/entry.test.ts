@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from './canonical-json';
 import {
   createEntry,
+  entryHeader,
   entryIdentity,
   entryLeafHash,
   entryLeafText,
@@ -70,5 +72,41 @@ describe('ledger entries', () => {
     expect(() => createEntry({ type: 'alert', org: 'o', time: 'yesterday', ref: 'r', payload: {} })).toThrow(
       /time/,
     );
+  });
+
+  it('writes the leaf text exactly as the general canonical serialiser, whatever the strings hold', () => {
+    const refs = [
+      'alr_1',
+      'quote " and \\ backslash',
+      'tab\tnewline\n\u0001',
+      'é ü 漢字 😀',
+      '\u2028\u2029',
+      'x'.repeat(500),
+    ];
+    for (const ref of refs) {
+      const e = createEntry({
+        type: 'device_change',
+        org: 'org ü "1"',
+        time: '2026-01-02T03:04:05.006Z',
+        ref,
+        payload: null,
+      });
+      expect(entryLeafText(e)).toBe(canonicalJson(entryHeader(e)));
+    }
+    // A lone surrogate is refused by the general path rather than written.
+    const lone = { ...alert(), ref: 'bad \uD800 ref' };
+    expect(() => entryLeafText(lone)).toThrow(/lone surrogate/);
+  });
+
+  it("checks the caller's fields on the quick path as the schema does", () => {
+    const base = { type: 'alert' as const, org: 'o', time: new Date(0), payload: {} };
+    expect(() => createEntry({ ...base, ref: '' })).toThrow(/invalid ledger entry/);
+    expect(() => createEntry({ ...base, ref: 'r'.repeat(501) })).toThrow(/invalid ledger entry/);
+    expect(() => createEntry({ ...base, ref: 'r', org: 'o'.repeat(201) })).toThrow(/invalid ledger entry/);
+    expect(() => createEntry({ ...base, ref: 'r', type: 'gossip' as never })).toThrow(/invalid ledger entry/);
+    expect(() => createEntry({ ...base, ref: 'r', time: new Date(Date.UTC(10_000, 0, 1)) })).toThrow(
+      /invalid ledger entry/,
+    );
+    expect(createEntry({ ...base, ref: 'r'.repeat(500) }).ref).toHaveLength(500);
   });
 });

@@ -252,11 +252,14 @@ export class LedgerService {
   }
 
   /** The tree at the locked head, from the right edge stored with it (or, on older logs, the tiles). */
-  private async openForAppend(
-    s: TenantScope,
+  private openForAppend(s: TenantScope, head: { size: number; frontier: Uint8Array | null }) {
+    return this.openAtHead(new DbNodeStore(s, { inTransaction: true }), head);
+  }
+
+  private async openAtHead(
+    store: DbNodeStore,
     head: { size: number; frontier: Uint8Array | null },
   ): Promise<MerkleTree> {
-    const store = new DbNodeStore(s, { inTransaction: true });
     const f = head.frontier;
     if (f && f.length === perfectSubtrees(0, head.size).length * HASH_SIZE) {
       const hashes = [];
@@ -284,9 +287,20 @@ export class LedgerService {
     return toEntryView(row);
   }
 
+  /** The tree as stored in the tiles (what integrity checks compare against). */
   private async tree(scope: TenantScope): Promise<MerkleTree> {
     const head = await repo.head(scope);
     return MerkleTree.open(new DbNodeStore(scope), head?.size ?? 0);
+  }
+
+  /**
+   * The tree for serving proofs: opened from the right edge in the log row (one read fewer). A
+   * proof from tampered tiles then fails against the root it is served with, as it should.
+   */
+  private async proofTree(scope: TenantScope): Promise<MerkleTree> {
+    const head = await repo.head(scope);
+    if (!head) return MerkleTree.open(new DbNodeStore(scope), 0);
+    return this.openAtHead(new DbNodeStore(scope), head);
   }
 
   /** Current size of the organisation's log. */
@@ -376,7 +390,7 @@ export class LedgerService {
   async inclusionProof(ctx: RequestContext, index: number, size?: number) {
     ctx.require('read');
     const at = await this.proofSize(ctx.scope, size);
-    const tree = await this.tree(ctx.scope);
+    const tree = await this.proofTree(ctx.scope);
     const row = await repo.entryAt(ctx.scope, index);
     if (!row) throw notFound(`ledger entry ${index}`);
     if (index >= at.size)
@@ -397,7 +411,7 @@ export class LedgerService {
   /** RFC 9162 §2.1.4.1 consistency proof between two sizes. */
   async consistencyProof(ctx: RequestContext, from: number, to?: number) {
     ctx.require('read');
-    const tree = await this.tree(ctx.scope);
+    const tree = await this.proofTree(ctx.scope);
     const size2 = to ?? tree.size;
     const proof = await tree.consistencyProof(from, size2);
     return {

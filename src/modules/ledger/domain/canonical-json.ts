@@ -18,66 +18,70 @@ function refuse(path: string, why: string): never {
   throw invalid(`cannot canonicalise ${path}: ${why}`, [{ path, message: why }]);
 }
 
-function write(value: unknown, path: string, out: string[], seen: Set<object>): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+/**
+ * Where a value sits, built only when an error names it: the append path canonicalises every
+ * payload, and eager path strings were a third of the work.
+ */
+type Path = { parent: Path | undefined; key: string | number } | undefined;
+const at = (p: Path): string =>
+  p === undefined
+    ? '$'
+    : typeof p.key === 'number'
+      ? `${at(p.parent)}[${p.key}]`
+      : `${at(p.parent)}.${p.key}`;
+
+function write(value: unknown, path: Path, seen: Set<object>): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) refuse(path, `${value} is not a JSON number`);
+      if (!Number.isFinite(value)) refuse(at(path), `${value} is not a JSON number`);
       // ES Number-to-String is the RFC 8785 §3.2.2.3 number serialisation; -0 becomes "0".
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'string':
-      if (LONE_SURROGATE.test(value)) refuse(path, 'string contains a lone surrogate');
-      out.push(JSON.stringify(value));
-      return;
+      if (LONE_SURROGATE.test(value)) refuse(at(path), 'string contains a lone surrogate');
+      return JSON.stringify(value);
     case 'object':
       break;
     default:
-      refuse(path, `${typeof value} is not a JSON value`);
+      refuse(at(path), `${typeof value} is not a JSON value`);
   }
   const obj = value as Record<string, unknown> & { toJSON?: () => unknown };
-  if (typeof obj.toJSON === 'function') {
-    write(obj.toJSON(), path, out, seen);
-    return;
-  }
-  if (seen.has(obj)) refuse(path, 'cyclic structure');
+  if (typeof obj.toJSON === 'function') return write(obj.toJSON(), path, seen);
+  if (seen.has(obj)) refuse(at(path), 'cyclic structure');
   seen.add(obj);
+  let out: string;
   if (Array.isArray(obj)) {
-    out.push('[');
+    out = '[';
     for (let i = 0; i < obj.length; i++) {
-      if (i > 0) out.push(',');
-      if (obj[i] === undefined) refuse(`${path}[${i}]`, 'undefined is not a JSON value');
-      write(obj[i], `${path}[${i}]`, out, seen);
+      if (i > 0) out += ',';
+      if (obj[i] === undefined) refuse(at({ parent: path, key: i }), 'undefined is not a JSON value');
+      out += write(obj[i], { parent: path, key: i }, seen);
     }
-    out.push(']');
+    out += ']';
   } else {
     // Default sort compares UTF-16 code units, which is what RFC 8785 §3.2.3 prescribes.
     const keys = Object.keys(obj)
       .filter((k) => obj[k] !== undefined)
       .sort();
-    out.push('{');
-    keys.forEach((k, i) => {
-      if (i > 0) out.push(',');
-      if (LONE_SURROGATE.test(k)) refuse(`${path}.${k}`, 'member name contains a lone surrogate');
-      out.push(JSON.stringify(k), ':');
-      write(obj[k], `${path}.${k}`, out, seen);
-    });
-    out.push('}');
+    out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (i > 0) out += ',';
+      if (LONE_SURROGATE.test(k))
+        refuse(at({ parent: path, key: k }), 'member name contains a lone surrogate');
+      out += `${JSON.stringify(k)}:${write(obj[k], { parent: path, key: k }, seen)}`;
+    }
+    out += '}';
   }
   seen.delete(obj);
+  return out;
 }
 
 /** The RFC 8785 canonical JSON text of `value`. Throws AppError(invalid) naming the bad path. */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, '$', out, new Set());
-  return out.join('');
+  return write(value, undefined, new Set());
 }
 
 /** UTF-8 bytes of {@link canonicalJson}: what gets hashed. */

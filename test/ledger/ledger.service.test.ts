@@ -291,8 +291,36 @@ describe('DbNodeStore', () => {
     await store?.close();
   });
   let n = 0;
-  nodeStoreContract('PGlite table', async () => {
+  const fresh = async () => {
     const org = await world.services.tenancy.createOrganisation({ name: `Nodes ${++n}`, kind: 'insured' });
     return new DbNodeStore(new TenantScope(store.db, org.id));
+  };
+  nodeStoreContract('PGlite tiles', fresh);
+
+  it('fills each level left to right across tiles: rewrites are no-ops, gaps and changes are refused', async () => {
+    const s = await fresh();
+    const h = (i: number) => leafHash(Buffer.from(`node ${i}`));
+    // 70 level-0 nodes span three 32-wide tiles; written in two uneven steps.
+    await s.putMany(Array.from({ length: 45 }, (_, i) => ({ level: 0, index: i, hash: h(i) })));
+    await s.putMany(Array.from({ length: 25 }, (_, i) => ({ level: 0, index: 45 + i, hash: h(45 + i) })));
+    const all = await s.getMany(Array.from({ length: 71 }, (_, i) => ({ level: 0, index: i })));
+    expect(all.slice(0, 70).every((x, i) => x !== undefined && Buffer.from(x).equals(h(i)))).toBe(true);
+    expect(all[70]).toBeUndefined();
+    // The whole range again, across tile boundaries: nothing changes.
+    await s.putMany(Array.from({ length: 70 }, (_, i) => ({ level: 0, index: i, hash: h(i) })));
+    // One differing hash among rewrites and new nodes: conflict, and the new ones are not written.
+    await expect(
+      s.putMany([
+        { level: 0, index: 31, hash: h(31) },
+        { level: 0, index: 32, hash: h(999) },
+        { level: 0, index: 70, hash: h(70) },
+      ]),
+    ).rejects.toMatchObject({ kind: 'conflict' });
+    expect(await s.get(0, 70)).toBeUndefined();
+    // A gap (index 72 while 70 is next) is refused, in a new tile or in the last one.
+    await expect(s.put(0, 72, h(72))).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(s.put(0, 100, h(100))).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(s.put(3, 0, h(3))).resolves.toBeUndefined();
+    await expect(s.put(3, 2, h(3))).rejects.toMatchObject({ kind: 'invalid' });
   });
 });

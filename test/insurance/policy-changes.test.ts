@@ -100,7 +100,9 @@ describe('policy changes API', () => {
     });
     expect(res.statusCode, res.body).toBe(409);
     // UW-APP-4: an aggregate above the USD 5 M underwriting authority.
-    expect(res.json().error.message).toMatch(/referred \(.*UW-APP-4.*\): an underwriter must approve it first/);
+    expect(res.json().error.message).toMatch(
+      /referred \(.*UW-APP-4.*\): an underwriter must approve it first/,
+    );
     const after = (await get('northwind', `/api/v1/policies/${policy.id}`)).json() as PolicyView;
     expect(after.policy.endorsements).toHaveLength(0);
   });

@@ -129,6 +129,42 @@ describe('detectPacketFile', () => {
     expect(defaultTrainPackets(10_000_000)).toBe(100_000);
   });
 
+  it('writes the same rows, summary and alerts with KitNET in a worker thread as on one thread', async () => {
+    const { path } = capture();
+    const run = async (pipeline: boolean) => {
+      const rows: string[] = [];
+      const summary = await detectPacketFile({
+        path,
+        train: 3600,
+        pipeline,
+        onRow: (id, s, a) => rows.push(scoreRow(id, s, a)),
+      });
+      const { seconds, packetsPerSecond, pipelined, ...rest } = summary;
+      return { rows, pipelined, rest };
+    };
+    const one = await run(false);
+    const two = await run(true);
+    expect([one.pipelined, two.pipelined]).toEqual([false, true]);
+    expect(two.rows).toEqual(one.rows);
+    expect(two.rest).toEqual(one.rest);
+    expect(one.rest.alerts.length).toBeGreaterThan(0);
+  });
+
+  it('keeps a small file on one thread by default', async () => {
+    const { path } = capture();
+    expect((await detectPacketFile({ path, train: 3600 })).pipelined).toBe(false);
+  });
+
+  it('reports a truncated file from the pipelined detector too', async () => {
+    const { path } = capture();
+    const bytes = readFileSync(path);
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    await expect(detectPacketFile({ path: cut, train: 3600, pipeline: true })).rejects.toThrow(
+      /offset|truncat/i,
+    );
+  });
+
   it('refuses a training count the file cannot fill', async () => {
     const { path } = capture();
     await expect(detectPacketFile({ path, train: 100_000 })).rejects.toThrow(/fewer than/);

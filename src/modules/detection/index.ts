@@ -12,6 +12,8 @@ export {
   type DetectPacketFileSummary,
   defaultTrainPackets,
   detectPacketFile,
+  PIPELINE_MIN_BYTES,
+  PIPELINE_MIN_PACKETS,
   SCORE_CSV_HEADER,
   scoreRow,
 } from './detect-file';
@@ -37,6 +39,10 @@ export {
 export { KitNet } from './domain/kitnet';
 export { PACKET_TECHNIQUES } from './domain/packet-alerts';
 export { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './domain/packet-detector';
+export {
+  PipelinedPacketDetector,
+  type PipelinedPacketDetectorOptions,
+} from './domain/pipelined-detector';
 export { fitThreshold, type ThresholdFit } from './domain/threshold';
 export { flowProblem, LiveDetection, type LiveOptions } from './live';
 export { registerDetectionRoutes } from './routes';

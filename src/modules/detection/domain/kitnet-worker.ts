@@ -34,8 +34,8 @@ export const RING = {
   cells: 8,
 } as const;
 
-/** Polls of the other side's counter before sleeping on a bell. */
-export const SPIN_ROUNDS = 2000;
+/** Default polls of the other side's counter before sleeping on a bell. */
+export const SPIN_ROUNDS = 200;
 
 export interface KitNetRingInit {
   kind: 'kitnet-ring';
@@ -51,6 +51,8 @@ export interface KitNetRingInit {
   featureCount: number;
   /** The producer is woken once this many slots are free (and the worker once this many are pending). */
   batch: number;
+  /** Polls of the other side's counter before sleeping on a bell. */
+  spin: number;
   seed: number;
   clip: number | undefined;
 }
@@ -59,7 +61,7 @@ function serve(init: KitNetRingInit): void {
   const control = new Int32Array(init.control);
   const ops = new Uint8Array(init.ops);
   const scores = new Float64Array(init.scores);
-  const { capacity, featureCount, batch } = init;
+  const { capacity, featureCount, batch, spin } = init;
   const mask = capacity - 1;
   /** One preallocated view per slot: the KitNet reads x[0..featureCount). */
   const slots = Array.from(
@@ -102,7 +104,7 @@ function serve(init: KitNetRingInit): void {
     for (;;) {
       let head = Atomics.load(control, RING.head);
       if (head === done) {
-        for (let i = 0; i < SPIN_ROUNDS && head === done; i++) head = Atomics.load(control, RING.head);
+        for (let i = 0; i < spin && head === done; i++) head = Atomics.load(control, RING.head);
         if (head === done) {
           if (Atomics.load(control, RING.stop) !== 0) return;
           const bell = Atomics.load(control, RING.workerBell);

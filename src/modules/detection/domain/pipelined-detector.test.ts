@@ -37,7 +37,7 @@ type Feed = (push: (p: PacketRecord) => void) => Promise<void>;
 async function runBoth(
   feed: Feed,
   options: PacketDetectorOptions,
-  ring: { capacity?: number; batch?: number } = {},
+  ring: { capacity?: number; batch?: number; loader?: 'bundle' | 'tsx' } = {},
 ) {
   const seqAlerts: DetectionAlert[] = [];
   const seq = new PacketDetector({ ...options, onAlert: (a) => seqAlerts.push(structuredClone(a)) });
@@ -99,6 +99,11 @@ describe('PipelinedPacketDetector', () => {
 
   it('stays identical when the ring is tiny (the caller blocks on a full ring, counters wrap slots)', async () => {
     const r = await runBoth(reusing(synthetic()), { trainPackets: 600 }, { capacity: 4, batch: 2 });
+    expectIdentical(r);
+  });
+
+  it('stays identical when the worker loads the TypeScript through tsx instead of a bundle', async () => {
+    const r = await runBoth(reusing(synthetic()), { trainPackets: 900 }, { loader: 'tsx' });
     expectIdentical(r);
   });
 

@@ -56,6 +56,9 @@ interface Esbuild {
   stop(): void | Promise<void>;
 }
 
+/** How long the caller waits for a worker that finishes nothing before it gives up. */
+const STALL_MS = 60_000;
+
 const bundles = new Map<WorkerLoader, Promise<string>>();
 
 /**
@@ -199,7 +202,7 @@ export class PipelinedPacketDetector {
       workerData: init,
       // The caller's own flags (loaders, probes) are not the worker's business.
       execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1 },
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 2 },
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -290,13 +293,18 @@ export class PipelinedPacketDetector {
     const c = this.control;
     let done = Atomics.load(c, RING.done);
     for (let i = 0; i < this.spin && done === (this.resolved | 0); i++) done = Atomics.load(c, RING.done);
+    // A worker that dies without a word (out of memory) cannot tell this blocked thread: its exit event
+    // needs the event loop. No KitNET step takes anywhere near STALL_MS.
+    let idle = 0;
     while (done === (this.resolved | 0)) {
       if (Atomics.load(c, RING.failed) !== 0) throw new Error('the KitNET worker failed');
+      if (idle >= STALL_MS) throw new Error(`the KitNET worker made no progress for ${STALL_MS / 1000} s`);
       const bell = Atomics.load(c, RING.producerBell);
       Atomics.store(c, RING.producerWaiting, 1);
       this.ringWorker();
       done = Atomics.load(c, RING.done);
-      if (done === (this.resolved | 0)) Atomics.wait(c, RING.producerBell, bell, 1000);
+      if (done === (this.resolved | 0) && Atomics.wait(c, RING.producerBell, bell, 1000) === 'timed-out')
+        idle += 1000;
       Atomics.store(c, RING.producerWaiting, 0);
       done = Atomics.load(c, RING.done);
     }

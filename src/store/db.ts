@@ -38,6 +38,10 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   const runMigrations = opts.migrate ?? true;
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // An idle connection the server drops (restart, failover, an administrator terminating it) is an
+    // 'error' event on the pool; unheard it would end the process. The pool discards that client and
+    // opens a new one for the next query, and queries in flight still reject with the error.
+    pool.on('error', () => {});
     try {
       await pool.query('select 1');
     } catch (e) {

@@ -175,9 +175,12 @@ function detectCommand(path: string, label = 'the Kitsune TSV'): Row[] {
   const scores = join(tmpdir(), `coverwatch-bench-${process.pid}.csv`);
   const probe =
     "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))";
+  // As `npx coverwatch` runs it: bin/coverwatch.mjs with the Node flags of its shebang line.
+  const shebang = readFileSync(join(root, 'bin/coverwatch.mjs'), 'utf8').split('\n')[0];
+  const nodeFlags = shebang.replace(/^#!\S*env (-S )?node\s*/, '').split(/\s+/).filter(Boolean);
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--import', probe, 'src/cli/main.ts', 'detect', path, '--scores', scores, '--json'],
+    [...nodeFlags, '--import', probe, 'bin/coverwatch.mjs', 'detect', path, '--scores', scores, '--json'],
     { cwd: root, encoding: 'utf8' },
   );
   rmSync(scores, { force: true });
@@ -192,7 +195,7 @@ function detectCommand(path: string, label = 'the Kitsune TSV'): Row[] {
       value: Math.round(Number(rss[1]) / 1024),
       unit: 'MiB',
       target: '<= 150',
-      note: `maxRSS of the whole CLI process (Node, tsx, modules); ${summary.records} packets at ${summary.recordsPerSecond} packets/s (${threads})`,
+      note: `maxRSS of the whole CLI process (Node with ${nodeFlags.join(' ') || 'no flags'}, tsx, modules); ${summary.records} packets at ${summary.recordsPerSecond} packets/s (${threads})`,
     },
   ];
 }

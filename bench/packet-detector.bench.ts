@@ -177,7 +177,10 @@ function detectCommand(path: string, label = 'the Kitsune TSV'): Row[] {
     "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))";
   // As `npx coverwatch` runs it: bin/coverwatch.mjs with the Node flags of its shebang line.
   const shebang = readFileSync(join(root, 'bin/coverwatch.mjs'), 'utf8').split('\n')[0];
-  const nodeFlags = shebang.replace(/^#!\S*env (-S )?node\s*/, '').split(/\s+/).filter(Boolean);
+  const nodeFlags = shebang
+    .replace(/^#!\S*env (-S )?node\s*/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   const child = spawnSync(
     process.execPath,
     [...nodeFlags, '--import', probe, 'bin/coverwatch.mjs', 'detect', path, '--scores', scores, '--json'],

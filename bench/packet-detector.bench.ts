@@ -173,8 +173,14 @@ async function replayPipelined(path: string): Promise<Row[]> {
 function detectCommand(path: string, label = 'the Kitsune TSV'): Row[] {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const scores = join(tmpdir(), `coverwatch-bench-${process.pid}.csv`);
-  const probe =
-    "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))";
+  // The child reports its own peak: VmHWM of its address space. getrusage's maxRSS would not do: Linux
+  // carries it across fork and exec, so a child of this (large) bench process starts at its parent's RSS.
+  const probe = `data:text/javascript,${encodeURIComponent(
+    "import { readFileSync } from 'node:fs';" +
+      "process.on('exit', () => { let kib = process.resourceUsage().maxRSS;" +
+      " try { kib = Number(/VmHWM:\\s*(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]); } catch {}" +
+      " process.stderr.write('maxrss=' + kib + '\\n'); });",
+  )}`;
   // As `npx coverwatch` runs it: bin/coverwatch.mjs with the Node flags of its shebang line.
   const shebang = readFileSync(join(root, 'bin/coverwatch.mjs'), 'utf8').split('\n')[0];
   const nodeFlags = shebang
@@ -198,7 +204,7 @@ function detectCommand(path: string, label = 'the Kitsune TSV'): Row[] {
       value: Math.round(Number(rss[1]) / 1024),
       unit: 'MiB',
       target: '<= 150',
-      note: `maxRSS of the whole CLI process (Node with ${nodeFlags.join(' ') || 'no flags'}, tsx, modules); ${summary.records} packets at ${summary.recordsPerSecond} packets/s (${threads})`,
+      note: `peak RSS (VmHWM) of the whole CLI process (Node with ${nodeFlags.join(' ') || 'no flags'}, tsx, modules); ${summary.records} packets at ${summary.recordsPerSecond} packets/s (${threads})`,
     },
   ];
 }

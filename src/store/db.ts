@@ -75,3 +75,23 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     close: () => client.close(),
   };
 }
+
+/** What `rawRows` needs of the client under a handle: PGlite (or its transaction) and pg's Pool/PoolClient. */
+interface RawClient {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs one SQL text with positional parameters ($1, $2...) straight on the client under `db`: the
+ * store's handle or a transaction's (so it joins that transaction), on PGlite and PostgreSQL alike.
+ * It skips drizzle's query building and the result-parser set drizzle's PGlite driver passes with
+ * every query (about 140 µs a query on PGlite), for a module's hot paths only. Rows come back with
+ * the driver's own parsing, which differs between engines for bigint (number or string) and bytea
+ * (Uint8Array or Buffer): cast such columns to int or text in the SQL.
+ */
+export async function rawRows<T>(db: Db, text: string, params: readonly unknown[] = []): Promise<T[]> {
+  const client = (db as unknown as { session?: { client?: RawClient } }).session?.client;
+  if (typeof client?.query !== 'function') throw new Error('rawRows: no database client under this handle');
+  const res = await client.query(text, params as unknown[]);
+  return res.rows as T[];
+}

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { invalid } from '../../core';
 import type { TenantScope } from '../../store';
+import { rawRows } from '../../store/db';
 import { organisations } from '../tenancy/schema';
 import { DbNodeStore, rowsOf } from './db-node-store';
 import { ledgerCheckpoints, ledgerEntries, ledgerLogs } from './schema';
@@ -163,31 +164,46 @@ export const ledgerRepo = {
           Buffer.from(r.leafHash.buffer, r.leafHash.byteOffset, r.leafHash.byteLength).toString('hex'),
         );
       }
-      const res = await scope.db.execute(sql`
-        with ins as (
-          insert into ${ledgerEntries} (id, org_id, idx, type, ref, payload_hash, time, entry, payload, leaf_hash)
-          select r.id, ${scope.orgId}, r.idx, r.type, r.ref, r.ph, r.time, r.entry, nullif(r.payload, '')::jsonb,
+      const [res] = await rawRows<{ n: number }>(
+        scope.db,
+        `with ins as (
+          insert into ledger_entries (id, org_id, idx, type, ref, payload_hash, time, entry, payload, leaf_hash)
+          select r.id, $1::text, r.idx, r.type, r.ref, r.ph, r.time, r.entry, nullif(r.payload, '')::jsonb,
             substring(d.b from (r.n::int - 1) * 32 + 1 for 32)
           from unnest(
-            ${sql.param(chunk.map((r) => r.id))}::text[], ${sql.param(chunk.map((r) => r.idx))}::bigint[],
-            ${sql.param(chunk.map((r) => r.type))}::text[], ${sql.param(chunk.map((r) => r.ref))}::text[],
-            ${sql.param(chunk.map((r) => r.payloadHash))}::text[], ${sql.param(chunk.map((r) => r.time))}::timestamptz[],
-            string_to_array(${texts.join(UNIT_SEPARATOR)}, chr(31)), string_to_array(${payloads.join(UNIT_SEPARATOR)}, chr(31))
+            $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+            string_to_array($8, chr(31)), string_to_array($9, chr(31))
           ) with ordinality as r(id, idx, type, ref, ph, time, entry, payload, n),
-          (select decode(${leaves.join('')}, 'hex') as b) d
+          (select decode($10, 'hex') as b) d
           on conflict (org_id, ref, type, payload_hash) do nothing
           returning 1)
-        select count(*)::int as n from ins`);
-      written += Number(rowsOf<{ n: number }>(res)[0]?.n ?? 0);
+        select count(*)::int as n from ins`,
+        [
+          scope.orgId,
+          chunk.map((r) => r.id),
+          chunk.map((r) => r.idx),
+          chunk.map((r) => r.type),
+          chunk.map((r) => r.ref),
+          chunk.map((r) => r.payloadHash),
+          chunk.map((r) => r.time),
+          texts.join(UNIT_SEPARATOR),
+          payloads.join(UNIT_SEPARATOR),
+          leaves.join(''),
+        ],
+      );
+      written += Number(res?.n ?? 0);
     }
     return written;
   },
 
-  /** Removes rows this transaction just inserted (by id), to re-insert them at other positions. */
-  async deleteEntries(scope: TenantScope, ids: readonly string[]) {
-    if (ids.length === 0) return;
+  /**
+   * Removes rows this transaction just inserted (by log position, the key), to re-insert them at
+   * other positions.
+   */
+  async deleteEntries(scope: TenantScope, indices: readonly number[]) {
+    if (indices.length === 0) return;
     await scope.db.execute(
-      sql`delete from ${ledgerEntries} where org_id = ${scope.orgId} and id = any(${sql.param(ids)}::text[])`,
+      sql`delete from ${ledgerEntries} where org_id = ${scope.orgId} and idx = any(${sql.param(indices)}::bigint[])`,
     );
   },
 

@@ -229,7 +229,7 @@ export class LedgerService {
         // Some were logged before: undo this attempt and place only the new ones.
         await repo.deleteEntries(
           s,
-          plan.rows.map((r) => r.id),
+          plan.rows.map((r) => r.idx),
         );
         for (const row of await repo.byIdentity(s, plan.rows)) {
           known.set(identityKey(row), {

@@ -1,7 +1,6 @@
 import {
   bigint,
   customType,
-  index,
   integer,
   jsonb,
   pgTable,
@@ -50,7 +49,8 @@ export const ledgerLogs = pgTable('ledger_logs', {
 export const ledgerEntries = pgTable(
   'ledger_entries',
   {
-    id: text('id').primaryKey(),
+    /** The entry's id as the API shows it; entries are looked up by (org_id, idx), never by id. */
+    id: text('id').notNull(),
     orgId: text('org_id').notNull(),
     idx: position('idx').notNull(),
     type: text('type').notNull(),
@@ -63,12 +63,13 @@ export const ledgerEntries = pgTable(
     leafHash: bytea('leaf_hash').notNull(),
   },
   (t) => [
-    uniqueIndex('ledger_entries_org_idx_uq').on(t.orgId, t.idx),
+    // The log position is the key: listings and exports walk it in order (filtering type and time on
+    // the way), so no index on id or (type, time) is kept; each index was a share of every append.
+    primaryKey({ name: 'ledger_entries_pkey', columns: [t.orgId, t.idx] }),
     // Identity for idempotent appends, and the path to every version of one record (type, ref).
     // ref leads so that a lookup by (ref, payload hash) can only be served well by this index: without
     // statistics the planner otherwise ties it with (org, type, time) and scans a whole type per key.
     uniqueIndex('ledger_entries_identity_key').on(t.orgId, t.ref, t.type, t.payloadHash),
-    index('ledger_entries_org_type_time_idx').on(t.orgId, t.type, t.time),
   ],
 );
 

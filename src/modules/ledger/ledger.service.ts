@@ -218,7 +218,8 @@ export class LedgerService {
         e,
         text,
         leaf: leafHash(Buffer.from(text, 'utf8')),
-        payloadJson: payload === null ? null : JSON.stringify(payload),
+        // JSON.stringify of what JSON.parse made of its own output gives that output back.
+        payloadJson: payload === null ? null : (json as string),
       };
     });
     return scope.transaction(async (s) => {

@@ -143,6 +143,32 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(await ledger.size(acme.scope)).toBe(batch[2].index + 1);
     });
 
+    it('is idempotent in large batches too, whether or not they hold entries logged before', async () => {
+      const { ledger } = world.services;
+      const input = (i: number) => ({ type: 'alert' as const, ref: `bulk-${i}`, payload: { i } });
+      const start = await ledger.size(acme.scope);
+      const first = await ledger.appendMany(
+        acme.scope,
+        Array.from({ length: 300 }, (_, i) => input(i)),
+      );
+      expect(first.every((r) => r.appended)).toBe(true);
+      expect(first.map((r) => r.index)).toEqual(Array.from({ length: 300 }, (_, i) => start + i));
+      // 600 entries: every other one of the first 300 again (logged before), in between new ones.
+      const mixed = Array.from({ length: 600 }, (_, k) => (k % 2 === 0 ? input(k) : input(1000 + k)));
+      const second = await ledger.appendMany(acme.scope, mixed);
+      second.forEach((r, k) => {
+        if (k % 2 === 0 && k < 300) expect(r).toEqual({ ...first[k], appended: false });
+        else expect(r.appended).toBe(true);
+      });
+      const fresh = second.filter((r) => r.appended).map((r) => r.index);
+      expect(fresh).toEqual(Array.from({ length: fresh.length }, (_, i) => start + 300 + i));
+      expect(await ledger.size(acme.scope)).toBe(start + 300 + fresh.length);
+      const again = await ledger.appendMany(acme.scope, mixed);
+      expect(again).toEqual(second.map((r) => ({ ...r, appended: false })));
+      expect(await ledger.size(acme.scope)).toBe(start + 300 + fresh.length);
+      expect(await ledger.integrityProblems(acme.scope)).toEqual([]);
+    });
+
     it('serialises concurrent appends to one log', async () => {
       const { ledger } = world.services;
       const before = await ledger.size(acme.scope);

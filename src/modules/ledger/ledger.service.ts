@@ -201,8 +201,9 @@ export class LedgerService {
    * Appends entries in order as one write: the head row is locked, new leaves hashed, entry rows
    * inserted in bulk, and the new tree nodes written onto the right edge kept in the head row (no
    * node is read). Entries already logged with the same (type, ref, payload hash) are returned with
-   * `appended: false`: the insert skips them on the identity index, and only when it did are this
-   * attempt's rows removed and the rest placed again, so the common case costs no lookup.
+   * `appended: false`: the identity index refuses them (the insert skips them, or a large one writes
+   * none: ledger.repo.ts insertNewEntries), and only when it did are this attempt's rows removed
+   * and the rest placed again, so the common case costs no lookup.
    */
   async appendMany(scope: TenantScope, inputs: readonly AppendInput[]): Promise<AppendedEntry[]> {
     if (inputs.length === 0) return [];

@@ -54,7 +54,23 @@ export const ledgerRepo = {
    * The organisation's log head, locked until the transaction ends, created on first use. The lock
    * serialises appends per organisation across processes (PostgreSQL and PGlite alike).
    */
-  async lockHead(scope: TenantScope, origin: () => Promise<string>, now: Date) {
+  async lockHead(
+    scope: TenantScope,
+    origin: () => Promise<string>,
+    now: Date,
+  ): Promise<{ origin: string; size: number; frontier: Uint8Array | null }> {
+    // The usual case (the log exists) straight on the client: one statement of every append.
+    const [locked] = await rawRows<{ origin: string; size: string | number; frontier: string | null }>(
+      scope.db,
+      `select origin, size, encode(frontier, 'hex') as frontier from ledger_logs where org_id = $1 for update`,
+      [scope.orgId],
+    );
+    if (locked)
+      return {
+        origin: locked.origin,
+        size: Number(locked.size),
+        frontier: locked.frontier === null ? null : Buffer.from(locked.frontier, 'hex'),
+      };
     let [head] = await scope.db
       .select()
       .from(ledgerLogs)
@@ -82,10 +98,11 @@ export const ledgerRepo = {
   /** Commits the log's new size with its right edge (frontier hashes, largest subtree first). */
   async setSize(scope: TenantScope, size: number, frontier: readonly Uint8Array[], now: Date) {
     const hex = frontier.map((h) => Buffer.from(h).toString('hex')).join('');
-    await scope.db
-      .update(ledgerLogs)
-      .set({ size, frontier: sql`decode(${hex}, 'hex')` as unknown as Uint8Array, updatedAt: now })
-      .where(eq(ledgerLogs.orgId, scope.orgId));
+    await rawRows(
+      scope.db,
+      `update ledger_logs set size = $1, frontier = decode($2, 'hex'), updated_at = $3 where org_id = $4`,
+      [size, hex, now.toISOString(), scope.orgId],
+    );
   },
 
   /** Logs that grew past their latest checkpoint (for the schedule; crosses organisations by design). */

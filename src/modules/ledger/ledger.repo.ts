@@ -32,6 +32,20 @@ const INSERT_CHUNK = 10_000;
 const SAVEPOINT_MIN_ROWS = 256;
 const UNIQUE_VIOLATION = '23505';
 
+/** What appends and proofs read of a log's row. */
+export interface LogHead {
+  origin: string;
+  size: number;
+  /** The right edge (see schema.ts ledgerLogs.frontier), or null on older logs. */
+  frontier: Uint8Array | null;
+}
+type HeadRow = { origin: string; size: string | number; frontier: string | null };
+const headOf = (r: HeadRow): LogHead => ({
+  origin: r.origin,
+  size: Number(r.size),
+  frontier: r.frontier === null ? null : Buffer.from(r.frontier, 'hex'),
+});
+
 export interface EntryFilter {
   types?: string[];
   ref?: string;
@@ -54,23 +68,14 @@ export const ledgerRepo = {
    * The organisation's log head, locked until the transaction ends, created on first use. The lock
    * serialises appends per organisation across processes (PostgreSQL and PGlite alike).
    */
-  async lockHead(
-    scope: TenantScope,
-    origin: () => Promise<string>,
-    now: Date,
-  ): Promise<{ origin: string; size: number; frontier: Uint8Array | null }> {
+  async lockHead(scope: TenantScope, origin: () => Promise<string>, now: Date): Promise<LogHead> {
     // The usual case (the log exists) straight on the client: one statement of every append.
-    const [locked] = await rawRows<{ origin: string; size: string | number; frontier: string | null }>(
+    const [locked] = await rawRows<HeadRow>(
       scope.db,
       `select origin, size, encode(frontier, 'hex') as frontier from ledger_logs where org_id = $1 for update`,
       [scope.orgId],
     );
-    if (locked)
-      return {
-        origin: locked.origin,
-        size: Number(locked.size),
-        frontier: locked.frontier === null ? null : Buffer.from(locked.frontier, 'hex'),
-      };
+    if (locked) return headOf(locked);
     let [head] = await scope.db
       .select()
       .from(ledgerLogs)
@@ -90,9 +95,23 @@ export const ledgerRepo = {
     return head;
   },
 
-  async head(scope: TenantScope) {
-    const [head] = await scope.db.select().from(ledgerLogs).where(eq(ledgerLogs.orgId, scope.orgId));
-    return head;
+  /** The log head without a lock (straight on the client: every proof reads it). */
+  async head(scope: TenantScope): Promise<LogHead | undefined> {
+    const [row] = await rawRows<HeadRow>(
+      scope.db,
+      `select origin, size, encode(frontier, 'hex') as frontier from ledger_logs where org_id = $1`,
+      [scope.orgId],
+    );
+    return row && headOf(row);
+  },
+
+  /** Whether an entry row is stored at this log position. */
+  async entryExists(scope: TenantScope, index: number): Promise<boolean> {
+    const rows = await rawRows(scope.db, 'select 1 from ledger_entries where org_id = $1 and idx = $2', [
+      scope.orgId,
+      index,
+    ]);
+    return rows.length > 0;
   },
 
   /** Commits the log's new size with its right edge (frontier hashes, largest subtree first). */

@@ -393,8 +393,7 @@ export class LedgerService {
     ctx.require('read');
     const at = await this.proofSize(ctx.scope, size);
     const tree = await this.proofTree(ctx.scope);
-    const row = await repo.entryAt(ctx.scope, index);
-    if (!row) throw notFound(`ledger entry ${index}`);
+    if (!(await repo.entryExists(ctx.scope, index))) throw notFound(`ledger entry ${index}`);
     if (index >= at.size)
       throw invalid(`entry ${index} is not in the tree of size ${at.size}`, [
         { field: 'size', message: 'too small' },

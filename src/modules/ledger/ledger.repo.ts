@@ -285,6 +285,24 @@ export const ledgerRepo = {
     return row;
   },
 
+  /**
+   * Size and signed note of the checkpoint at `size`, or of the latest when `size` is undefined
+   * (straight on the client: every proof served reads it).
+   */
+  async checkpointNote(
+    scope: TenantScope,
+    size?: number,
+  ): Promise<{ size: number; note: string } | undefined> {
+    const [row] = await rawRows<{ size: string | number; note: string }>(
+      scope.db,
+      size === undefined
+        ? 'select size, note from ledger_checkpoints where org_id = $1 order by size desc limit 1'
+        : 'select size, note from ledger_checkpoints where org_id = $1 and size = $2',
+      size === undefined ? [scope.orgId] : [scope.orgId, size],
+    );
+    return row && { size: Number(row.size), note: row.note };
+  },
+
   async latestCheckpoint(scope: TenantScope) {
     const [row] = await scope.select(ledgerCheckpoints, undefined, {
       orderBy: [desc(ledgerCheckpoints.size)],

@@ -380,11 +380,11 @@ export class LedgerService {
     size: number | undefined,
   ): Promise<{ size: number; checkpoint: string | null }> {
     if (size === undefined) {
-      const cp = await repo.latestCheckpoint(scope);
+      const cp = await repo.checkpointNote(scope);
       if (!cp) throw notFound('checkpoint (none published yet): pass size or publish one');
       return { size: cp.size, checkpoint: cp.note };
     }
-    const cp = await repo.checkpointAt(scope, size);
+    const cp = await repo.checkpointNote(scope, size);
     return { size, checkpoint: cp?.note ?? null };
   }
 

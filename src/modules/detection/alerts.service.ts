@@ -95,13 +95,13 @@ export class AlertService {
   ) {}
 
   /** Listeners run inside the transaction that stores the alert (the ledger appends there). */
+  onAlert(fn: AlertListener): void {
+    this.listeners.push(fn);
+  }
+
   /** Listeners run inside the triage transaction (the ledger logs each response there). */
   onTriage(fn: TriageListener): void {
     this.triageListeners.push(fn);
-  }
-
-  onAlert(fn: AlertListener): void {
-    this.listeners.push(fn);
   }
 
   async record(

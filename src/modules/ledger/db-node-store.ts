@@ -35,9 +35,9 @@ export interface DbNodeStoreOptions {
 
 /**
  * The ledger's NodeStore over the `ledger_tiles` table of one organisation: node (level, index) is
- * the 32-byte slice at (index % 256) * 32 of tile (level, index >> 8). Every statement carries the
- * scope's organisation and runs on the scope's handle, so nodes written by an append belong to the
- * transaction of the write the entry records.
+ * the 32-byte slice at (index % TILE_WIDTH) * 32 of tile (level, floor(index / TILE_WIDTH)). Every
+ * statement carries the scope's organisation and runs on the scope's handle, so nodes written by an
+ * append belong to the transaction of the write the entry records.
  *
  * Like the in-memory store, each level fills left to right: a node may be written only at the next
  * free index of its level (or rewritten with the same hash, a no-op).

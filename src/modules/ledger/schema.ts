@@ -89,7 +89,7 @@ export const ledgerTiles = pgTable(
       .notNull()
       .references(() => organisations.id),
     level: integer('level').notNull(),
-    /** Tile index: node index >> 8. */
+    /** Tile index: node index / 32 (TILE_WIDTH), rounded down. */
     idx: position('idx').notNull(),
     hashes: bytea('hashes').notNull(),
   },

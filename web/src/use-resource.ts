@@ -39,3 +39,29 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { data, error, loading, reload };
 }
+
+export interface Action {
+  busy: boolean;
+  error: ApiError | undefined;
+  /** Runs `fn` unless one is running; on success calls `onDone`, on failure keeps the error to show. */
+  run: (fn: () => Promise<unknown>, onDone?: () => void) => Promise<void>;
+}
+
+/** A user action (save, endorse, attest): busy while it runs, its error kept for the view. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const run = useCallback(async (fn: () => Promise<unknown>, onDone?: () => void) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await fn();
+      onDone?.();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, 'internal', String((e as Error)?.message ?? e)));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}

@@ -1,12 +1,5 @@
 import { type ReactNode, useState } from 'react';
-import {
-  type ApiError,
-  api,
-  DEVICE_STATUSES,
-  type Device,
-  type DeviceHistoryEntry,
-  type DeviceStatus,
-} from '../api';
+import { api, DEVICE_STATUSES, type Device, type DeviceHistoryEntry, type DeviceStatus } from '../api';
 import { AlertTable } from '../components/Alerts';
 import {
   Badge,
@@ -24,7 +17,7 @@ import { formatCount, formatTime } from '../format';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
-import { useResource } from '../use-resource';
+import { useAction, useResource } from '../use-resource';
 
 export function DevicePage({ params }: PageProps) {
   const id = params.id;
@@ -268,21 +261,9 @@ function Fact({ name, children, mono }: { name: string; children: ReactNode; mon
 function StatusEditor({ device, onSaved }: { device: Device; onSaved: () => void }) {
   const { can } = useSession();
   const [status, setStatus] = useState<DeviceStatus>(device.status);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   if (!can('inventory:write')) return null;
-  const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.updateDevice(device.id, { status });
-      onSaved();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = () => run(() => api.updateDevice(device.id, { status }), onSaved);
   return (
     <div className="status-editor">
       <label>

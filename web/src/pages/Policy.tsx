@@ -1,11 +1,11 @@
 import { type FormEvent, useState } from 'react';
-import { type ApiError, api, type CancellationView, type EndorsementView, type PolicyDetail } from '../api';
+import { api, type CancellationView, type EndorsementView, type PolicyDetail } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { EvidencePanel } from '../components/EvidencePanel';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
-import { useResource } from '../use-resource';
+import { useAction, useResource } from '../use-resource';
 import { money } from './Submissions';
 
 /** The insured's view of a policy: what is covered, limits and retentions, what they pay. */
@@ -145,20 +145,7 @@ function PolicyChangesPanel({ policy, onChanged }: { policy: PolicyDetail; onCha
     session.me.actor.orgKind === 'insurer' &&
     session.can('underwriting:write');
   const open = policy.status === 'bound' || policy.status === 'in_force';
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      onChanged();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
   const major = (v: FormDataEntryValue | null) =>
     v && String(v).trim()
       ? { amount: Math.round(Number(v) * 100), currency: policy.premium.currency }
@@ -167,25 +154,29 @@ function PolicyChangesPanel({ policy, onChanged }: { policy: PolicyDetail; onCha
     ev.preventDefault();
     const f = new FormData(ev.currentTarget);
     const hours = String(f.get('waitingPeriodHours') ?? '').trim();
-    void run(() =>
-      api.endorsePolicy(policy.id, {
-        effectiveDate: String(f.get('effectiveDate')),
-        reason: String(f.get('reason')),
-        aggregateLimit: major(f.get('aggregateLimit')),
-        retention: major(f.get('retention')),
-        waitingPeriodHours: hours ? Number(hours) : undefined,
-        approveReferrals: f.get('approveReferrals') === 'on',
-      }),
+    void run(
+      () =>
+        api.endorsePolicy(policy.id, {
+          effectiveDate: String(f.get('effectiveDate')),
+          reason: String(f.get('reason')),
+          aggregateLimit: major(f.get('aggregateLimit')),
+          retention: major(f.get('retention')),
+          waitingPeriodHours: hours ? Number(hours) : undefined,
+          approveReferrals: f.get('approveReferrals') === 'on',
+        }),
+      onChanged,
     );
   };
   const cancel = (ev: FormEvent<HTMLFormElement>) => {
     ev.preventDefault();
     const f = new FormData(ev.currentTarget);
-    void run(() =>
-      api.cancelPolicy(policy.id, {
-        effectiveDate: String(f.get('effectiveDate')),
-        reason: String(f.get('reason')),
-      }),
+    void run(
+      () =>
+        api.cancelPolicy(policy.id, {
+          effectiveDate: String(f.get('effectiveDate')),
+          reason: String(f.get('reason')),
+        }),
+      onChanged,
     );
   };
   return (

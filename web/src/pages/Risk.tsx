@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { type ApiError, api, type ControlView } from '../api';
+import { api, type ControlView } from '../api';
 import { Badge, type Tone } from '../components/Badge';
 import {
   CartesianGrid,
@@ -15,7 +15,7 @@ import { formatTime } from '../format';
 import { Link } from '../router';
 import type { PageProps } from '../routes';
 import { useSession } from '../session';
-import { useResource } from '../use-resource';
+import { useAction, useResource } from '../use-resource';
 
 export function RiskPage(_: PageProps) {
   const risk = useResource((signal) => api.risk(signal), []);
@@ -252,23 +252,13 @@ function AttestForm({ c, onSaved }: { c: ControlView; onSaved: () => void }) {
   const [attested, setAttested] = useState(true);
   const [evidence, setEvidence] = useState('');
   const [expiresAt, setExpiresAt] = useState(nextYear());
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const { busy: saving, error, run } = useAction();
   return (
     <form
       data-testid="attest-form"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setSaving(true);
-        setError(undefined);
-        try {
-          await api.attestControl(c.control, { attested, evidence, expiresAt });
-          onSaved();
-        } catch (err) {
-          setError(err as ApiError);
-        } finally {
-          setSaving(false);
-        }
+        void run(() => api.attestControl(c.control, { attested, evidence, expiresAt }), onSaved);
       }}
     >
       {error && <ErrorPanel error={error} />}

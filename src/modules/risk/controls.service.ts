@@ -73,11 +73,12 @@ export interface Auditor {
   ): Promise<void>;
 }
 
-/** The attestations in force for the organisation: the latest per control (superseded ones excluded). */
-export async function currentAttestations(scope: TenantScope): Promise<Attestation[]> {
-  const rows = await scope.select(controlAttestations, isNull(controlAttestations.supersededAt));
-  return rows
-    .filter((r) => (CONTROLS as readonly string[]).includes(r.control))
+const isControl = (name: string): name is ControlName => (CONTROLS as readonly string[]).includes(name);
+
+/** Stored attestation rows as risk reads them (rows naming an unknown control are left out). */
+const toAttestations = (rows: readonly AttestationRow[]): Attestation[] =>
+  rows
+    .filter((r) => isControl(r.control))
     .map((r) => ({
       control: r.control as ControlName,
       attested: r.attested,
@@ -85,6 +86,10 @@ export async function currentAttestations(scope: TenantScope): Promise<Attestati
       expiresAt: r.expiresAt.toISOString(),
       attestedAt: r.attestedAt.toISOString(),
     }));
+
+/** The attestations in force for the organisation: the latest per control (superseded ones excluded). */
+export async function currentAttestations(scope: TenantScope): Promise<Attestation[]> {
+  return toAttestations(await scope.select(controlAttestations, isNull(controlAttestations.supersededAt)));
 }
 
 const view = (r: AttestationRow): AttestationView => ({
@@ -128,18 +133,7 @@ export class ControlService {
       orderBy: [desc(controlAttestations.attestedAt), asc(controlAttestations.id)],
     });
     const current = rows.filter((r) => r.supersededAt === null);
-    const states = effectiveControls(
-      current
-        .filter((r) => (CONTROLS as readonly string[]).includes(r.control))
-        .map((r) => ({
-          control: r.control as ControlName,
-          attested: r.attested,
-          evidence: r.evidence,
-          expiresAt: r.expiresAt.toISOString(),
-        })),
-      undefined,
-      now.toISOString(),
-    );
+    const states = effectiveControls(toAttestations(current), undefined, now.toISOString());
     const credits = this.credits(now);
     const items = CONTROLS.map((control): ControlView => {
       const cur = current.find((r) => r.control === control) ?? null;
@@ -164,7 +158,7 @@ export class ControlService {
    * writes); evidence is required when attesting a control in place; the expiry lies in the future.
    */
   async attest(ctx: RequestContext, control: string, input: AttestInput): Promise<ControlView> {
-    if (!(CONTROLS as readonly string[]).includes(control)) throw notFound('control');
+    if (!isControl(control)) throw notFound('control');
     if (ctx.access !== 'own' || ctx.org.kind !== 'insured' || ctx.actor.role !== 'admin')
       throw forbidden(
         "only an administrator of the insured organisation attests the organisation's controls",
@@ -187,17 +181,12 @@ export class ControlService {
 
     const id = newId();
     await ctx.scope.transaction(async (scope) => {
-      const previous = await scope.select(
-        controlAttestations,
-        and(eq(controlAttestations.control, control), isNull(controlAttestations.supersededAt)),
-      );
       // Supersede, never overwrite: the earlier rows stay, marked with when and by what.
-      if (previous.length)
-        await scope.update(
-          controlAttestations,
-          { supersededAt: now, supersededBy: id },
-          and(eq(controlAttestations.control, control), isNull(controlAttestations.supersededAt)) as SQL,
-        );
+      const previous = await scope.update(
+        controlAttestations,
+        { supersededAt: now, supersededBy: id },
+        and(eq(controlAttestations.control, control), isNull(controlAttestations.supersededAt)) as SQL,
+      );
       await scope.insert(controlAttestations, [
         {
           id,

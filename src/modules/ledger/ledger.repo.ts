@@ -69,30 +69,22 @@ export const ledgerRepo = {
    * serialises appends per organisation across processes (PostgreSQL and PGlite alike).
    */
   async lockHead(scope: TenantScope, origin: () => Promise<string>, now: Date): Promise<LogHead> {
-    // The usual case (the log exists) straight on the client: one statement of every append.
-    const [locked] = await rawRows<HeadRow>(
-      scope.db,
-      `select origin, size, encode(frontier, 'hex') as frontier from ledger_logs where org_id = $1 for update`,
-      [scope.orgId],
-    );
-    if (locked) return headOf(locked);
-    let [head] = await scope.db
-      .select()
-      .from(ledgerLogs)
-      .where(eq(ledgerLogs.orgId, scope.orgId))
-      .for('update');
+    // Straight on the client: one statement of every append once the log exists.
+    const lock = () =>
+      rawRows<HeadRow>(
+        scope.db,
+        `select origin, size, encode(frontier, 'hex') as frontier from ledger_logs where org_id = $1 for update`,
+        [scope.orgId],
+      );
+    let [head] = await lock();
     if (!head) {
       await scope.db
         .insert(ledgerLogs)
         .values({ id: scope.orgId, orgId: scope.orgId, origin: await origin(), size: 0, updatedAt: now })
         .onConflictDoNothing();
-      [head] = await scope.db
-        .select()
-        .from(ledgerLogs)
-        .where(eq(ledgerLogs.orgId, scope.orgId))
-        .for('update');
+      [head] = await lock();
     }
-    return head;
+    return headOf(head);
   },
 
   /** The log head without a lock (straight on the client: every proof reads it). */
@@ -250,14 +242,11 @@ export const ledgerRepo = {
 
   /** Log positions below `size` that have no entry row (deleted rows), at most `limit`. */
   async missingIndices(scope: TenantScope, size: number, limit = 100): Promise<number[]> {
-    const rows = await scope.db.execute(sql`
+    const res = await scope.db.execute(sql`
       select g.i::bigint as i from generate_series(0::bigint, ${size}::bigint - 1) as g(i)
       where not exists (select 1 from ${ledgerEntries} e where e.org_id = ${scope.orgId} and e.idx = g.i)
       order by g.i limit ${limit}`);
-    const list =
-      (rows as unknown as { rows?: Array<{ i: string | number }> }).rows ??
-      (rows as unknown as Array<{ i: string | number }>);
-    return list.map((r) => Number(r.i));
+    return rowsOf<{ i: string | number }>(res).map((r) => Number(r.i));
   },
 
   /** Stored leaf hashes (level-0 nodes) at these indices. */

@@ -10,6 +10,7 @@ import {
   type AssessedDevice,
   type ControlName,
   type OrganisationAssessment,
+  type OrganisationRiskScore,
   scoreOrganisation,
 } from '../../risk';
 import { formatAmount } from './arith';
@@ -72,8 +73,14 @@ function withDevices(
   return { assessment: { ...a, devices: next }, devices };
 }
 
-function candidates(a: OrganisationAssessment, s: Submission, filing: RateFiling, asOf: Date): Change[] {
-  const measuredNow = assessmentFromRiskScore(scoreOrganisation(a), []).measuredControls ?? {};
+function candidates(
+  a: OrganisationAssessment,
+  score: OrganisationRiskScore,
+  s: Submission,
+  filing: RateFiling,
+  asOf: Date,
+): Change[] {
+  const measuredNow = assessmentFromRiskScore(score, []).measuredControls ?? {};
   const out: Change[] = [];
   // KEV findings, one change per CVE, the widest first (CISA KEV; BOD 22-01).
   const byCve = new Map<string, number>();
@@ -172,10 +179,10 @@ export function premiumReductions(
   assessment: OrganisationAssessment,
   asOf: Date,
 ): PremiumReductions {
-  const reRate = (a: OrganisationAssessment, attest?: ControlName): Money | null => {
+  const reRate = (score: OrganisationRiskScore, attest?: ControlName): Money | null => {
     const s: Submission = {
       ...submission,
-      assessment: assessmentFromRiskScore(scoreOrganisation(a), submission.assessment.baselines),
+      assessment: assessmentFromRiskScore(score, submission.assessment.baselines),
       attestedControls: attest
         ? [
             ...submission.attestedControls,
@@ -190,12 +197,14 @@ export function premiumReductions(
     };
     return rate(s, filing, { asOf }).premium;
   };
-  const premium = reRate(assessment);
+  // The assessment as it stands is scored once: the base premium and the measured controls both read it.
+  const score = scoreOrganisation(assessment);
+  const premium = reRate(score);
   if (!premium) return { premium: null, items: [] };
   const e = minorUnitExponent(premium.currency);
   const items: PremiumReduction[] = [];
-  for (const c of candidates(assessment, submission, filing, asOf)) {
-    const p = reRate(c.assessment, c.attest);
+  for (const c of candidates(assessment, score, submission, filing, asOf)) {
+    const p = reRate(scoreOrganisation(c.assessment), c.attest);
     if (!p || p.amount >= premium.amount) continue;
     const saving = premium.amount - p.amount;
     const share = saving / premium.amount;

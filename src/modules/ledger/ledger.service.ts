@@ -226,13 +226,16 @@ export class LedgerService {
     return scope.transaction(async (s) => {
       const head = await repo.lockHead(s, () => this.origin(s), now);
       const known = new Map<string, AppendedEntry>();
+      // Nothing is known yet, so the first plan places at least the first entry.
       let plan = placeEntries(entries, known, head.size);
-      if (plan.rows.length > 0 && (await repo.insertNewEntries(s, plan.rows)) !== plan.rows.length) {
-        // Some were logged before: undo this attempt and place only the new ones.
-        await repo.deleteEntries(
-          s,
-          plan.rows.map((r) => r.idx),
-        );
+      const written = await repo.insertNewEntries(s, plan.rows);
+      if (written !== plan.rows.length) {
+        // Some were logged before: undo this attempt (a large batch wrote none) and place only the new ones.
+        if (written > 0)
+          await repo.deleteEntries(
+            s,
+            plan.rows.map((r) => r.idx),
+          );
         for (const row of await repo.byIdentity(s, plan.rows)) {
           known.set(identityKey(row), {
             id: row.id,

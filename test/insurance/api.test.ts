@@ -1,41 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, silentLogger } from '../../src/core';
-import { loadDemo } from '../../src/demo';
 import { isValidPolicyNumber, type PolicyView, type QuoteView } from '../../src/modules/underwriting';
-import { buildApp } from '../../src/server/app';
-import { Metrics } from '../../src/server/metrics';
-import { createServices, type Services } from '../../src/server/services';
-import type { Store } from '../../src/store';
-import { freshStore } from '../support/harness';
+import type { Services } from '../../src/server/services';
+import { type DemoWorld, demoWorld } from '../support/demo-world';
 
 /** The demo world over HTTP: Northwind quoted both insureds on load and bound the manufacturer. */
 describe('insurance API on the demo world', () => {
-  let store: Store;
   let services: Services;
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  const cookie: Record<string, string> = {};
-  const PASSWORD = 'demo password 1';
+  let app: DemoWorld['app'];
+  let cookie: DemoWorld['cookie'];
+  let demo: DemoWorld;
 
   beforeAll(async () => {
-    store = await freshStore('pglite');
-    services = createServices(store, new ManualClock('2026-11-02T09:00:00Z'), silentLogger());
-    await loadDemo(services, { password: PASSWORD });
-    app = await buildApp({ services, metrics: new Metrics(), serveWeb: false });
-    for (const email of ['underwriter@northwind.example', 'admin@acme.example', 'admin@riverside.example']) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { email, password: PASSWORD },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      cookie[email.split('@')[1].split('.')[0]] =
-        `cw_session=${res.cookies.find((c) => c.name === 'cw_session')?.value}`;
-    }
+    demo = await demoWorld();
+    ({ services, app, cookie } = demo);
   }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await store?.close();
-  });
+  afterAll(async () => demo?.close());
 
   const get = (who: string, url: string) =>
     app.inject({ method: 'GET', url, headers: { cookie: cookie[who] } });

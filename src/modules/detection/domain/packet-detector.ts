@@ -92,20 +92,20 @@ export function packetPhases(
 }
 
 /** m = modelScore / threshold; NaN from a non-finite feature is an anomaly, not a pass. */
-export function modelMultiple(model: number, threshold: number): number {
+function modelMultiple(model: number, threshold: number): number {
   const m = model / threshold;
   return m >= 0 ? m : 1e9;
 }
 
 /** The combined score of a scored packet (file comment). */
-export function combinedScore(m: number, hits: number): number {
+function combinedScore(m: number, hits: number): number {
   let score = m / (1 + m);
   for (let bit = 1; bit <= hits; bit <<= 1) if (hits & bit) score += CONTEXT_WEIGHT[bit];
   return score;
 }
 
 /** The burst gate: damped count of model exceedances per source (options.anomalyHalfLifeSeconds). */
-export class BurstGate {
+class BurstGate {
   /** Source → damped exceedance count and its time. */
   readonly sources = new Map<string, { count: number; time: number }>();
   private readonly decay: number;
@@ -135,12 +135,19 @@ export class BurstGate {
   }
 }
 
-export class PacketDetector {
-  readonly afterImage: AfterImage;
-  readonly kitnet: KitNet;
-  readonly context: ContextModel;
+/**
+ * What comes after the model, shared by PacketDetector and the pipelined detector so their verdicts agree
+ * bit for bit: the threshold's calibration, the combined score, the burst gate and the alerts.
+ */
+export class PacketJudge {
   readonly calibrator: ScoreCalibrator;
-  private readonly features = new Float64Array(FEATURE_COUNT);
+  readonly alerts: PacketAlerts;
+  readonly bursts: BurstGate;
+  /** Infinity until fit(). */
+  threshold = Number.POSITIVE_INFINITY;
+  private readonly targetRate: number;
+  private readonly alertMultiple: number;
+  /** Reused by every call. */
   private readonly verdict: PacketVerdict = {
     frame: 0,
     training: true,
@@ -149,70 +156,38 @@ export class PacketDetector {
     context: 0,
     alert: false,
   };
-  private readonly trainPackets: number;
-  private readonly fmPackets: number;
-  private readonly calibrationStart: number;
-  private readonly targetRate: number;
-  private processed = 0;
-  private threshold = Number.POSITIVE_INFINITY;
-  private contextSummary: ContextSummary | null = null;
-  private readonly alerts: PacketAlerts;
-  private readonly bursts: BurstGate;
-  private readonly alertMultiple: number;
 
-  constructor(private readonly options: PacketDetectorOptions) {
-    const t = options.trainPackets;
-    const phases = packetPhases(options);
-    this.trainPackets = t;
-    this.fmPackets = phases.fmPackets;
-    this.calibrationStart = phases.calibrationStart;
+  constructor(options: PacketDetectorOptions, calibrationPackets: number) {
     this.targetRate = options.targetFalseAlarmRate ?? 1e-4;
     this.alerts = new PacketAlerts(options.alertWindowSeconds ?? 60, options.onAlert);
     this.bursts = new BurstGate(options);
     this.alertMultiple = options.anomalyAlertMultiple ?? 2;
-    this.afterImage = new AfterImage({ maxStreams: options.maxStreams });
-    this.kitnet = new KitNet(FEATURE_COUNT, { seed: options.seed ?? 1, clip: options.clip });
-    this.context = new ContextModel();
-    this.calibrator = new ScoreCalibrator(t - this.calibrationStart);
+    this.calibrator = new ScoreCalibrator(calibrationPackets);
   }
 
-  get trained(): boolean {
-    return this.processed >= this.trainPackets;
+  /** Fits the threshold to the calibration scores (after the last training packet). */
+  fit(): void {
+    this.threshold = this.calibrator.finish(this.targetRate).threshold;
   }
 
-  /** The model threshold (Infinity until training ends) and what the context baselines enabled. */
-  calibration(): { threshold: number; fit: ThresholdFit | null; context: ContextSummary | null } {
-    return { threshold: this.threshold, fit: this.calibrator.fit, context: this.contextSummary };
-  }
-
-  /** Processes one packet; the returned verdict object is reused by the next call. */
-  process(p: PacketRecord): PacketVerdict {
-    const n = ++this.processed;
-    const x = this.features;
-    this.afterImage.update(p, x);
+  /** The verdict of a training packet. */
+  training(frame: number): PacketVerdict {
     const v = this.verdict;
-    v.frame = p.frame;
-    if (n <= this.trainPackets) {
-      this.context.learn(p);
-      if (n <= this.fmPackets) {
-        this.kitnet.learnFeatureMap(x);
-        if (n === this.fmPackets) this.kitnet.buildEnsemble();
-      } else {
-        if (n > this.calibrationStart) this.calibrator.add(this.kitnet.scoreThenTrain(x));
-        else this.kitnet.train(x);
-      }
-      if (n === this.trainPackets) this.finishTraining();
-      v.training = true;
-      v.score = 0;
-      v.modelScore = 0;
-      v.context = 0;
-      v.alert = false;
-      return v;
-    }
-    const model = this.kitnet.execute(x);
+    v.frame = frame;
+    v.training = true;
+    v.score = 0;
+    v.modelScore = 0;
+    v.context = 0;
+    v.alert = false;
+    return v;
+  }
+
+  /** The verdict of scored packet n from its model score and context hits; raises its alert, if any. */
+  judge(p: PacketRecord, n: number, model: number, hits: number): PacketVerdict {
+    const v = this.verdict;
     const m = modelMultiple(model, this.threshold);
-    const hits = this.context.check(p);
     const score = combinedScore(m, hits);
+    v.frame = p.frame;
     v.training = false;
     v.modelScore = model;
     v.context = hits;
@@ -223,15 +198,69 @@ export class PacketDetector {
     if ((n & 4095) === 0) this.alerts.expire(p.time);
     return v;
   }
+}
 
-  private finishTraining(): void {
-    this.threshold = this.calibrator.finish(this.targetRate).threshold;
-    this.contextSummary = this.context.freeze();
+export class PacketDetector {
+  readonly afterImage: AfterImage;
+  readonly kitnet: KitNet;
+  readonly context: ContextModel;
+  readonly calibrator: ScoreCalibrator;
+  private readonly features = new Float64Array(FEATURE_COUNT);
+  private readonly trainPackets: number;
+  private readonly fmPackets: number;
+  private readonly calibrationStart: number;
+  private processed = 0;
+  private contextSummary: ContextSummary | null = null;
+  private readonly judge: PacketJudge;
+
+  constructor(private readonly options: PacketDetectorOptions) {
+    const phases = packetPhases(options);
+    this.trainPackets = options.trainPackets;
+    this.fmPackets = phases.fmPackets;
+    this.calibrationStart = phases.calibrationStart;
+    this.judge = new PacketJudge(options, this.trainPackets - this.calibrationStart);
+    this.calibrator = this.judge.calibrator;
+    this.afterImage = new AfterImage({ maxStreams: options.maxStreams });
+    this.kitnet = new KitNet(FEATURE_COUNT, { seed: options.seed ?? 1, clip: options.clip });
+    this.context = new ContextModel();
+  }
+
+  get trained(): boolean {
+    return this.processed >= this.trainPackets;
+  }
+
+  /** The model threshold (Infinity until training ends) and what the context baselines enabled. */
+  calibration(): { threshold: number; fit: ThresholdFit | null; context: ContextSummary | null } {
+    return { threshold: this.judge.threshold, fit: this.calibrator.fit, context: this.contextSummary };
+  }
+
+  /** Processes one packet; the returned verdict object is reused by the next call. */
+  process(p: PacketRecord): PacketVerdict {
+    const n = ++this.processed;
+    const x = this.features;
+    this.afterImage.update(p, x);
+    if (n <= this.trainPackets) {
+      this.context.learn(p);
+      if (n <= this.fmPackets) {
+        this.kitnet.learnFeatureMap(x);
+        if (n === this.fmPackets) this.kitnet.buildEnsemble();
+      } else {
+        if (n > this.calibrationStart) this.calibrator.add(this.kitnet.scoreThenTrain(x));
+        else this.kitnet.train(x);
+      }
+      if (n === this.trainPackets) {
+        this.judge.fit();
+        this.contextSummary = this.context.freeze();
+      }
+      return this.judge.training(p.frame);
+    }
+    const model = this.kitnet.execute(x);
+    return this.judge.judge(p, n, model, this.context.check(p));
   }
 
   /** Emits every open alert (end of a file or of a stream). */
   flush(): void {
-    this.alerts.flush();
+    this.judge.alerts.flush();
   }
 
   /** The whole state (streams, model, context, threshold, counters), versioned. Open alerts are not kept. */
@@ -241,13 +270,13 @@ export class PacketDetector {
     w.u32(SNAPSHOT_VERSION);
     w.string(JSON.stringify({ ...this.options, onAlert: undefined }));
     w.f64(this.processed);
-    w.f64(this.threshold);
+    w.f64(this.judge.threshold);
     w.string(JSON.stringify(this.contextSummary));
     this.afterImage.write(w);
     this.kitnet.write(w);
     this.context.write(w);
     this.calibrator.write(w);
-    const bursts = this.bursts.sources;
+    const bursts = this.judge.bursts.sources;
     const sources = [...bursts.keys()];
     w.strings(sources);
     w.f64s(Float64Array.from(sources.flatMap((k) => [bursts.get(k)!.count, bursts.get(k)!.time])));
@@ -269,7 +298,7 @@ export class PacketDetector {
     const options = JSON.parse(r.string()) as PacketDetectorOptions;
     const d = new PacketDetector({ ...options, onAlert: hooks.onAlert });
     d.processed = r.f64();
-    d.threshold = r.f64();
+    d.judge.threshold = r.f64();
     d.contextSummary = JSON.parse(r.string()) as ContextSummary | null;
     d.afterImage.read(r);
     d.kitnet.read(r);
@@ -278,7 +307,7 @@ export class PacketDetector {
     const sources = r.strings();
     const counts = r.f64s();
     for (let i = 0; i < sources.length; i++)
-      d.bursts.sources.set(sources[i], { count: counts[2 * i], time: counts[2 * i + 1] });
+      d.judge.bursts.sources.set(sources[i], { count: counts[2 * i], time: counts[2 * i + 1] });
     if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
     return d;
   }

@@ -23,16 +23,8 @@ import { emptyPacket, type PacketRecord } from '../../telemetry/domain/records';
 import { AfterImage, FEATURE_COUNT } from './afterimage';
 import { ContextModel, type ContextSummary } from './context-rules';
 import { type KitNetRingInit, OP, RING, SPIN_ROUNDS } from './kitnet-worker';
-import { PacketAlerts } from './packet-alerts';
-import {
-  BurstGate,
-  combinedScore,
-  modelMultiple,
-  type PacketDetectorOptions,
-  type PacketVerdict,
-  packetPhases,
-} from './packet-detector';
-import { ScoreCalibrator, type ThresholdFit } from './threshold';
+import { type PacketDetectorOptions, PacketJudge, type PacketVerdict, packetPhases } from './packet-detector';
+import type { ScoreCalibrator, ThresholdFit } from './threshold';
 
 export interface PipelinedPacketDetectorOptions extends PacketDetectorOptions {
   /** Called for every packet, in push order, with a verdict object reused by the next call. */
@@ -123,39 +115,23 @@ export class PipelinedPacketDetector {
   private readonly trainPackets: number;
   private readonly fmPackets: number;
   private readonly calibrationStart: number;
-  private readonly targetRate: number;
-  private readonly alertMultiple: number;
-  private readonly alerts: PacketAlerts;
-  private readonly bursts: BurstGate;
+  private readonly judge: PacketJudge;
   private readonly onVerdict?: (verdict: PacketVerdict) => void;
-  private readonly verdict: PacketVerdict = {
-    frame: 0,
-    training: true,
-    score: 0,
-    modelScore: 0,
-    context: 0,
-    alert: false,
-  };
   /** Packets pushed and packets whose verdict was delivered (plain counts; the ring's are int32). */
   private pushed = 0;
   private resolved = 0;
-  private threshold = Number.POSITIVE_INFINITY;
   private contextSummary: ContextSummary | null = null;
   private finished = false;
 
   private constructor(options: PipelinedPacketDetectorOptions, worker: Worker, init: KitNetRingInit) {
-    const t = options.trainPackets;
     const phases = packetPhases(options);
-    this.trainPackets = t;
+    this.trainPackets = options.trainPackets;
     this.fmPackets = phases.fmPackets;
     this.calibrationStart = phases.calibrationStart;
-    this.targetRate = options.targetFalseAlarmRate ?? 1e-4;
-    this.alerts = new PacketAlerts(options.alertWindowSeconds ?? 60, options.onAlert);
-    this.bursts = new BurstGate(options);
-    this.alertMultiple = options.anomalyAlertMultiple ?? 2;
+    this.judge = new PacketJudge(options, this.trainPackets - this.calibrationStart);
+    this.calibrator = this.judge.calibrator;
     this.afterImage = new AfterImage({ maxStreams: options.maxStreams });
     this.context = new ContextModel();
-    this.calibrator = new ScoreCalibrator(t - this.calibrationStart);
     this.onVerdict = options.onVerdict;
     this.worker = worker;
     this.capacity = init.capacity;
@@ -227,7 +203,7 @@ export class PipelinedPacketDetector {
 
   /** As PacketDetector.calibration(); the threshold is Infinity until the last calibration score is back. */
   calibration(): { threshold: number; fit: ThresholdFit | null; context: ContextSummary | null } {
-    return { threshold: this.threshold, fit: this.calibrator.fit, context: this.contextSummary };
+    return { threshold: this.judge.threshold, fit: this.calibrator.fit, context: this.contextSummary };
   }
 
   /** Queues one packet (copied; the caller may reuse it) and delivers every verdict that is ready. */
@@ -321,30 +297,14 @@ export class PipelinedPacketDetector {
     while (ready-- > 0) {
       const s = this.resolved & this.mask;
       const n = ++this.resolved;
-      const v = this.verdict;
       const r = this.records[s];
-      v.frame = r.frame;
+      let v: PacketVerdict;
       if (n <= this.trainPackets) {
         if (n > this.calibrationStart) this.calibrator.add(this.scores[s]);
-        if (n === this.trainPackets) this.threshold = this.calibrator.finish(this.targetRate).threshold;
-        v.training = true;
-        v.score = 0;
-        v.modelScore = 0;
-        v.context = 0;
-        v.alert = false;
+        if (n === this.trainPackets) this.judge.fit();
+        v = this.judge.training(r.frame);
       } else {
-        const model = this.scores[s];
-        const m = modelMultiple(model, this.threshold);
-        const hits = this.hits[s];
-        const score = combinedScore(m, hits);
-        v.training = false;
-        v.modelScore = model;
-        v.context = hits;
-        v.score = score;
-        const burst = m > this.alertMultiple && this.bursts.exceed(r);
-        v.alert = burst || hits !== 0;
-        if (v.alert) this.alerts.raise(r, burst ? m : 0, hits, score);
-        if ((n & 4095) === 0) this.alerts.expire(r.time);
+        v = this.judge.judge(r, n, this.scores[s], this.hits[s]);
       }
       this.onVerdict?.(v);
     }
@@ -366,7 +326,7 @@ export class PipelinedPacketDetector {
     try {
       this.ringWorker();
       while (this.resolved < this.pushed) this.waitForResults();
-      this.alerts.flush();
+      this.judge.alerts.flush();
     } finally {
       Atomics.store(this.control, RING.stop, 1);
       this.ringWorker();

@@ -1,12 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Evidence } from '../../src/modules/ledger';
 import { systemActor } from '../../src/modules/tenancy';
-import { tables } from '../../src/store';
 import {
   type BrowserSession,
   browserUnavailable,
@@ -16,6 +15,7 @@ import {
   visibleText,
 } from '../support/browser';
 import { PASSWORD } from '../support/harness';
+import { bindAcmePolicy } from '../support/policy';
 import { type E2EServer, startServer } from './server';
 
 const skip = browserUnavailable();
@@ -116,28 +116,7 @@ describe.skipIf(!!skip)('dashboard: ledger evidence verified in the browser, and
   });
 
   it("shows the insured its policy's declarations verified in the insurer's log", async () => {
-    const { world } = server;
-    const { tenancy, quotes } = world.services;
-    await world.services.store.db
-      .update(tables.organisations)
-      .set({
-        industry: 'manufacturing',
-        profile: {
-          annualRevenue: { amount: 4_200_000_000, currency: 'GBP' },
-          recordsHeld: 12_000,
-          jurisdictions: ['GB'],
-          hourlyDowntimeCost: { amount: 3_500_000, currency: 'GBP' },
-        },
-      })
-      .where(eq(tables.organisations.id, world.orgs.acme));
-    const uw = await tenancy.context(await tenancy.actorByEmail(world.users['insurer-underwriter'].email));
-    const q = await quotes.createQuote(uw, world.orgs.acme, {
-      aggregateLimit: { amount: 200_000_000, currency: 'USD' },
-      retention: { amount: 2_500_000, currency: 'USD' },
-      waitingPeriodHours: 12,
-    });
-    if (q.status === 'referred') await quotes.decideReferral(uw, q.id, 'approve', 'within appetite');
-    const policy = await quotes.bind(uw, q.id);
+    const policy = await bindAcmePolicy(server.world);
     await page.goto(`${server.base}/policy`);
     await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
     await poll(() => entries().locator('.ledger-ok').count()).toBe(1);

@@ -1,7 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tables } from '../../src/store';
 import {
   type BrowserSession,
   browserUnavailable,
@@ -10,6 +8,7 @@ import {
   screenshot,
 } from '../support/browser';
 import { PASSWORD } from '../support/harness';
+import { giveAcmeProfile } from '../support/policy';
 import { type E2EServer, startServer } from './server';
 
 const skip = browserUnavailable();
@@ -33,18 +32,7 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await ensureWebBuilt();
     server = await startServer();
     const { world } = server;
-    await world.services.store.db
-      .update(tables.organisations)
-      .set({
-        industry: 'manufacturing',
-        profile: {
-          annualRevenue: { amount: 4_200_000_000, currency: 'GBP' },
-          recordsHeld: 12_000,
-          jurisdictions: ['GB'],
-          hourlyDowntimeCost: { amount: 3_500_000, currency: 'GBP' },
-        },
-      })
-      .where(eq(tables.organisations.id, world.orgs.acme));
+    await giveAcmeProfile(world);
     browser = await launchBrowser();
     page = browser.page;
   }, 300_000);

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Evidence,
@@ -13,8 +13,9 @@ import {
   verifyInclusion,
 } from '../../src/modules/ledger';
 import { systemActor } from '../../src/modules/tenancy';
-import { type Store, tables } from '../../src/store';
+import type { Store } from '../../src/store';
 import { freshStore, seedWorld, signIn, testApp, type World } from '../support/harness';
+import { bindAcmePolicy } from '../support/policy';
 
 /** Checks evidence the way an outside verifier would: only the published key and the response. */
 function verifyIndependently(ev: Evidence, verifierKey: string) {
@@ -186,27 +187,7 @@ describe('ledger evidence API', () => {
   });
 
   it("proves a policy's declarations to its insured from the insurer's log, and to no one else", async () => {
-    const { tenancy, quotes, store: st } = world.services;
-    await st.db
-      .update(tables.organisations)
-      .set({
-        industry: 'manufacturing',
-        profile: {
-          annualRevenue: { amount: 4_200_000_000, currency: 'GBP' },
-          recordsHeld: 12_000,
-          jurisdictions: ['GB'],
-          hourlyDowntimeCost: { amount: 3_500_000, currency: 'GBP' },
-        },
-      })
-      .where(eq(tables.organisations.id, world.orgs.acme));
-    const uw = await tenancy.context(await tenancy.actorByEmail(world.users['insurer-underwriter'].email));
-    const q = await quotes.createQuote(uw, world.orgs.acme, {
-      aggregateLimit: { amount: 200_000_000, currency: 'USD' },
-      retention: { amount: 2_500_000, currency: 'USD' },
-      waitingPeriodHours: 12,
-    });
-    if (q.status === 'referred') await quotes.decideReferral(uw, q.id, 'approve', 'within appetite');
-    const policy = await quotes.bind(uw, q.id);
+    const policy = await bindAcmePolicy(world);
     const res = await evidence(admin, `type=policy_document&ref=${policy.id}`);
     expect(res.statusCode, res.body).toBe(200);
     const ev = res.json() as Evidence;

@@ -3,7 +3,7 @@ import { sharedData } from '../../../../test/support/shared-data';
 import { type PacketRecord, readPacketFile } from '../../telemetry';
 import { emptyPacket } from '../../telemetry/domain/records';
 import type { DetectionAlert } from './alert';
-import { PacketDetector, type PacketDetectorOptions } from './packet-detector';
+import { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './packet-detector';
 import { forgedWrite, modbusPolling, renumber } from './packet-test-support';
 import { PipelinedPacketDetector } from './pipelined-detector';
 
@@ -15,14 +15,7 @@ class Verdicts {
   modelScore: number[] = [];
   context: number[] = [];
   alert: boolean[] = [];
-  add(v: {
-    frame: number;
-    training: boolean;
-    score: number;
-    modelScore: number;
-    context: number;
-    alert: boolean;
-  }) {
+  add(v: PacketVerdict) {
     this.frame.push(v.frame);
     this.training.push(v.training);
     this.score.push(v.score);
@@ -73,6 +66,13 @@ function expectIdentical(r: Awaited<ReturnType<typeof runBoth>>) {
   expect(r.pipe.context).toEqual(r.seq.context);
 }
 
+/** The packets of a capture file, as detect reads them. */
+function fromFile(path: string, format: 'pcap' | 'tsv'): Feed {
+  return async (push) => {
+    await readPacketFile(path, { format }, push);
+  };
+}
+
 /** Hands out every packet through ONE reused object, as the file readers do. */
 function reusing(packets: PacketRecord[]): Feed {
   return async (push) => {
@@ -119,12 +119,7 @@ describe('PipelinedPacketDetector', () => {
     it.skipIf(!path)(
       `gives the sequential verdicts and alerts bit for bit on ${name} (T = 3824)`,
       async () => {
-        const r = await runBoth(
-          async (push) => {
-            await readPacketFile(path!, { format: 'pcap' }, push);
-          },
-          { trainPackets: 3824 },
-        );
+        const r = await runBoth(fromFile(path!, 'pcap'), { trainPackets: 3824 });
         expectIdentical(r);
         expect(r.a.frame.length).toBeGreaterThan(10_000);
         expect(r.seqAlerts.length).toBeGreaterThan(0);
@@ -134,12 +129,7 @@ describe('PipelinedPacketDetector', () => {
 
   const trace = sharedData('kitsune/mirai_prefix.pcap.tsv');
   it.skipIf(!trace)('gives the sequential scores bit for bit on the Kitsune trace', async () => {
-    const r = await runBoth(
-      async (push) => {
-        await readPacketFile(trace!, { format: 'tsv' }, push);
-      },
-      { trainPackets: 7672 },
-    );
+    const r = await runBoth(fromFile(trace!, 'tsv'), { trainPackets: 7672 });
     expectIdentical(r);
     expect(r.a.frame.length).toBe(38_363);
   });

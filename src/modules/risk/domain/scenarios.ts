@@ -143,20 +143,14 @@ export function scenariosForOrganisation(
   const usdRate = checkProfile(profile);
   const P = parameters;
   const revenueUsd = profile.annualRevenue / usdRate;
-  const size = Math.min(
-    4,
-    Math.max(0.05, (revenueUsd / P.profile.referenceRevenueUsd.value) ** P.profile.sizeElasticity.value),
-  );
+  /** (revenue / reference)^elasticity, kept within [0.05, cap]. */
+  const sizeFactor = (elasticity: number, cap: number) =>
+    Math.min(cap, Math.max(0.05, (revenueUsd / P.profile.referenceRevenueUsd.value) ** elasticity));
+  const size = sizeFactor(P.profile.sizeElasticity.value, 4);
   const money = size * usdRate; // reference-size USD -> this organisation's currency and size
   // Frequencies are set for the reference organisation too: smaller firms suffer fewer loss events
   // (cyentia-iris-2020), so the threat event frequency is scaled by size as the magnitudes are.
-  const frequencySize = Math.min(
-    2,
-    Math.max(
-      0.05,
-      (revenueUsd / P.profile.referenceRevenueUsd.value) ** P.profile.frequencySizeElasticity.value,
-    ),
-  );
+  const frequencySize = sizeFactor(P.profile.frequencySizeElasticity.value, 2);
   const hourly = profile.hourlyDowntimeCost ?? profile.annualRevenue / P.profile.hoursPerYear.value;
   const controls = effectiveControls(assessment.attestations, assessment.measuredControls, assessment.asOf);
   const has = (c: ControlName) => (controls[c] as ControlState).present;

@@ -99,9 +99,14 @@ export async function evidenceOf(
   }
   const verifierKey = ledger.verifierKey();
   const opened = openCheckpoint(cp.checkpoint, parseVerifierKey(verifierKey));
+  const proofs = await ledger.inclusionProofs(
+    ctx,
+    items.map((e) => e.index),
+    cp.size,
+  );
   const entries: EvidenceItem[] = [];
-  for (const e of items) {
-    const p = await ledger.inclusionProof(ctx, e.index, cp.size);
+  for (const [i, e] of items.entries()) {
+    const p = proofs[i];
     const proof = p.inclusionProof.map((h) => Buffer.from(h, 'base64'));
     entries.push({
       index: e.index,

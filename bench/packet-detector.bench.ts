@@ -12,7 +12,7 @@ import { detectPacketFile } from '../src/modules/detection';
 import { PIPELINE_MIN_PACKETS } from '../src/modules/detection/detect-file';
 import { PacketDetector } from '../src/modules/detection/domain/packet-detector';
 import { PipelinedPacketDetector } from '../src/modules/detection/domain/pipelined-detector';
-import { readPacketFile } from '../src/modules/telemetry';
+import { type PacketRecord, readPacketFile } from '../src/modules/telemetry';
 import { sharedData } from '../test/support/shared-data';
 
 type Row = { name: string; value: number; unit: string; target?: string; note?: string };
@@ -26,19 +26,15 @@ const cpuMs = (): number => {
 /** Kitsune-py's configuration for this trace: FM grace 5,000 + AD grace 50,000. */
 const TRAIN = 55_000;
 
-async function replay(path: string): Promise<Row[]> {
-  // Streams the file REPLAYS times (reading included, nothing held in memory), shifting each pass's
-  // timestamps past the previous one's end.
-  const detector = new PacketDetector({ trainPackets: TRAIN });
+/**
+ * Streams the file REPLAYS times (reading included, nothing held in memory), shifting each pass's
+ * timestamps past the previous one's end and numbering frames on; returns the packet count.
+ */
+async function replayTrace(path: string, each: (p: PacketRecord) => void): Promise<number> {
   let first = Number.NaN;
   let last = 0;
   let shift = 0;
-  let alerts = 0;
-  let trainMs = 0;
-  let trainCpu = 0;
   let n = 0;
-  const started = performance.now();
-  const startedCpu = cpuMs();
   for (let k = 0; k < REPLAYS; k++) {
     await readPacketFile(path, { format: 'tsv' }, (p) => {
       if (k === 0) {
@@ -47,14 +43,27 @@ async function replay(path: string): Promise<Row[]> {
       }
       p.time += shift;
       p.frame = ++n;
-      if (detector.process(p).alert) alerts++;
-      if (n === TRAIN) {
-        trainMs = performance.now() - started;
-        trainCpu = cpuMs() - startedCpu;
-      }
+      each(p);
     });
     shift += last - first + 1;
   }
+  return n;
+}
+
+async function replay(path: string): Promise<Row[]> {
+  const detector = new PacketDetector({ trainPackets: TRAIN });
+  let alerts = 0;
+  let trainMs = 0;
+  let trainCpu = 0;
+  const started = performance.now();
+  const startedCpu = cpuMs();
+  const n = await replayTrace(path, (p) => {
+    if (detector.process(p).alert) alerts++;
+    if (p.frame === TRAIN) {
+      trainMs = performance.now() - started;
+      trainCpu = cpuMs() - startedCpu;
+    }
+  });
   const totalMs = performance.now() - started;
   const totalCpu = cpuMs() - startedCpu;
   const rssMiB = process.resourceUsage().maxRSS / 1024;
@@ -118,22 +127,7 @@ async function replayPipelined(path: string): Promise<Row[]> {
     },
   });
   const startMs = performance.now() - startedAt;
-  let first = Number.NaN;
-  let last = 0;
-  let shift = 0;
-  let n = 0;
-  for (let k = 0; k < REPLAYS; k++) {
-    await readPacketFile(path, { format: 'tsv' }, (p) => {
-      if (k === 0) {
-        if (Number.isNaN(first)) first = p.time;
-        last = p.time;
-      }
-      p.time += shift;
-      p.frame = ++n;
-      detector.push(p);
-    });
-    shift += last - first + 1;
-  }
+  const n = await replayTrace(path, (p) => detector.push(p));
   await detector.finish();
   const totalMs = performance.now() - startedAt;
   const totalCpu = cpuMs() - startedCpuAt;

@@ -27,15 +27,15 @@ import type { ByteReader, ByteWriter } from './snapshot';
 export const LAMBDAS: readonly number[] = [5, 3, 1, 0.1, 0.01];
 const L = 5;
 
+/** Stands in for the factors when Δt ≤ 0 (nothing decays; the tables do not read it). */
+const NO_DECAY = new Float64Array(L).fill(1);
+
 /**
  * The decay factors 2^(-λΔt) of the last Δt asked for, shared by every table: V8's `2 ** x` costs ~150 ns,
  * and a packet's tables often see the same Δt (streams last updated by the same earlier packet). Computed
  * with `**` itself, not Math.exp: the features must not change in their last bits (the model downstream
  * amplifies rounding noise of features that are constant in training).
  */
-/** Stands in for the factors when Δt ≤ 0 (nothing decays; the tables do not read it). */
-const NO_DECAY = new Float64Array(L).fill(1);
-
 class DecayCache {
   /** Two entries: a packet's channel and socket streams usually share one Δt, its host streams another. */
   private readonly dts = Float64Array.of(Number.NaN, Number.NaN);
@@ -54,6 +54,7 @@ class DecayCache {
     return f;
   }
 }
+
 /** Kitsune-py incStat initial weight: avoids division by zero before the first insert. */
 const W0 = 1e-20;
 

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrganisationAssessment } from '../../src/modules/risk';
 import { systemActor } from '../../src/modules/tenancy';
@@ -7,7 +8,7 @@ import {
   type RequestedTerms,
   SubmissionService,
 } from '../../src/modules/underwriting';
-import type { Store } from '../../src/store';
+import { type Store, tables } from '../../src/store';
 import { freshStore, seedWorld, type World } from '../support/harness';
 
 const TERMS: RequestedTerms = {
@@ -28,10 +29,8 @@ describe('insurance: KEV coinsurance priced in the quote', () => {
     store = await freshStore('pglite');
     world = await seedWorld(store);
     const { db } = world.services.store;
-    const { organisations } = await import('../../src/store').then((m) => m.tables);
-    const { eq } = await import('drizzle-orm');
     await db
-      .update(organisations)
+      .update(tables.organisations)
       .set({
         industry: 'manufacturing',
         profile: {
@@ -41,7 +40,7 @@ describe('insurance: KEV coinsurance priced in the quote', () => {
           hourlyDowntimeCost: { amount: 500_000, currency: 'USD' },
         },
       })
-      .where(eq(organisations.id, world.orgs.acme));
+      .where(eq(tables.organisations.id, world.orgs.acme));
     const ctx = await world.services.tenancy.context(systemActor(world.orgs.acme, 'insured'));
     for (let i = 0; i < 4; i++)
       await world.services.inventory.createDevice(ctx, {

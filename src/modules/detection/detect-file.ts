@@ -138,7 +138,6 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     throw invalid(`the file has ${read.packets} packets, fewer than the ${train} training packets`, [
       { field: 'train', message: 'nothing would be scored' },
     ]);
-  const cal = calibration;
   return {
     path,
     format: read.format,
@@ -150,8 +149,8 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     packetsPerSecond: seconds > 0 ? read.packets / seconds : 0,
     pipelined: pipelined !== null,
     seconds,
-    threshold: cal.threshold,
-    context: cal.context,
+    threshold: calibration.threshold,
+    context: calibration.context,
     alerts,
   };
 }

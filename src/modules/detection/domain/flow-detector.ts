@@ -208,8 +208,7 @@ export class FlowDetector {
     const unserved = failed || (respPkts === 0 && respBytes === 0);
     // A probe is an attempt that exchanged no data: refused, unanswered or reset before any payload.
     // Scans are counted in probes, so a browser opening sessions to many CDNs is not a scanner.
-    const probe =
-      failed || unanswered || (pc === PROTO_TCP && origBytes === 0 && (flow.respBytes ?? 0) === 0);
+    const probe = failed || unanswered || (pc === PROTO_TCP && origBytes === 0 && respBytes === 0);
     const auth = pc === PROTO_TCP && AUTH_PORTS.has(port) && (failed || duration < th.bruteforceShortSeconds);
 
     // source first: whether anything outside answers this device at all (read by the beacon rule)

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core';
 import { type Store, TenantScope, tables } from '../../src/store';
@@ -57,6 +57,45 @@ describe.each(['pglite', 'postgres'] as const)('store contract: %s', (kind) => {
     expect(got.createdAt.toISOString()).toBe(now.toISOString());
     expect(got.firmwareVersion).toBeNull();
     expect(got.orgId).toBe(a.orgId);
+  });
+
+  it('insertMany writes rows exactly as insert does, defaults included, stamped with the scope organisation', async () => {
+    const one = device('many-ref');
+    const [viaInsert] = await a.insert(tables.devices, [one]);
+    const many = Array.from({ length: 7 }, (_, i) => ({
+      ...device(`many-${i}`),
+      orgId: b.orgId, // ignored: the scope decides
+      firmwareVersion: i % 2 ? `1.${i}` : null,
+    }));
+    await a.insertMany(tables.devices, many, 3); // three statements: 3 + 3 + 1 rows
+    const got = await a.select(
+      tables.devices,
+      inArray(
+        tables.devices.id,
+        many.map((d) => d.id),
+      ),
+    );
+    expect(got).toHaveLength(7);
+    const byId = new Map(got.map((d) => [d.id, d]));
+    for (const [i, d] of many.entries()) {
+      const row = byId.get(d.id);
+      expect(row).toEqual({
+        ...viaInsert,
+        id: d.id,
+        name: `many-${i}`,
+        firmwareVersion: i % 2 ? `1.${i}` : null,
+        orgId: a.orgId,
+      });
+    }
+    expect(
+      await b.count(
+        tables.devices,
+        inArray(
+          tables.devices.id,
+          many.map((d) => d.id),
+        ),
+      ),
+    ).toBe(0);
   });
 
   it('scopes select, count, update and delete to the tenant', async () => {

@@ -107,7 +107,7 @@ export class RiskService {
         at,
       })),
     ];
-    for (let i = 0; i < rows.length; i += 500) await scope.insert(riskScores, rows.slice(i, i + 500));
+    await scope.insertMany(riskScores, rows);
     return score;
   }
 

@@ -121,43 +121,6 @@ interface Observed {
 }
 
 /**
- * New findings as one jsonb parameter per batch, expanded by jsonb_to_recordset: one statement
- * instead of a parameter per column per row (PGlite serialises each parameter in JavaScript).
- * The organisation is this scope's, never a value from the rows.
- */
-async function insertFindings(scope: TenantScope, rows: (typeof findings.$inferInsert)[]): Promise<void> {
-  if (rows.length === 0) return;
-  const data = JSON.stringify(
-    rows.map((r) => ({
-      id: r.id,
-      device_id: r.deviceId,
-      kind: r.kind,
-      ref: r.ref,
-      status: r.status,
-      title: r.title ?? null,
-      reason: r.reason,
-      matched_range: r.matchedRange ?? null,
-      source: r.source ?? null,
-      cvss: r.cvss ?? null,
-      kev: r.kev ?? null,
-      epss: r.epss ?? null,
-      severity: r.severity,
-      firmware_version: r.firmwareVersion ?? null,
-      first_seen: (r.firstSeen as Date).toISOString(),
-      last_seen: (r.lastSeen as Date).toISOString(),
-    })),
-  );
-  await scope.db.execute(sql`
-    insert into ${findings} (id, org_id, device_id, kind, ref, status, title, reason, matched_range, source,
-      cvss, kev, epss, severity, firmware_version, first_seen, last_seen, fixed_at)
-    select x.id, ${scope.orgId}, x.device_id, x.kind, x.ref, x.status, x.title, x.reason, x.matched_range,
-      x.source, x.cvss, x.kev, x.epss, x.severity, x.firmware_version, x.first_seen, x.last_seen, null
-    from jsonb_to_recordset(${data}::jsonb) as x(id text, device_id text, kind text, ref text, status text,
-      title text, reason text, matched_range text, source text, cvss jsonb, kev jsonb, epss double precision,
-      severity text, firmware_version text, first_seen timestamptz, last_seen timestamptz)`);
-}
-
-/**
  * Findings observed again: every column from the observation, last seen now, reopened if it was fixed.
  * One statement per batch as for inserts; the organisation is this scope's.
  */
@@ -282,12 +245,12 @@ export class FindingsService {
     const retired = new Set(devs.filter((d) => d.status === 'retired').map((d) => d.id));
     let opened = 0;
     let fixed = 0;
-    const inserts: (typeof findings.$inferInsert)[] = [];
+    const inserts: Omit<typeof findings.$inferInsert, 'orgId'>[] = [];
     const refreshed: { id: string; o: Observed }[] = [];
     for (const [k, o] of observed) {
       const row = storedByKey.get(k);
       if (!row) {
-        inserts.push({ ...o, id: newId(), orgId: scope.orgId, firstSeen: now, lastSeen: now, fixedAt: null });
+        inserts.push({ ...o, id: newId(), firstSeen: now, lastSeen: now, fixedAt: null });
         opened++;
         continue;
       }
@@ -302,7 +265,7 @@ export class FindingsService {
       fixed++;
     }
     const BATCH = 5000;
-    for (let i = 0; i < inserts.length; i += BATCH) await insertFindings(scope, inserts.slice(i, i + BATCH));
+    await scope.insertMany(findings, inserts, BATCH);
     for (let i = 0; i < refreshed.length; i += BATCH)
       await refreshFindings(scope, refreshed.slice(i, i + BATCH), now);
     for (let i = 0; i < gone.length; i += BATCH) await fixFindings(scope, gone.slice(i, i + BATCH), now);

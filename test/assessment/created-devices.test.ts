@@ -67,9 +67,9 @@ describe.skipIf(!kevPath || !iotPath)('findings of created and imported devices'
 
   it('every device of an import has its findings in the same transaction', async () => {
     const csv =
-      'name,kind,vendor,product,firmwareVersion,serial,credentialState,internetExposed\n' +
-      'gate-cam,camera,Hikvision,DS-2CD2143G0-I,V5.5.0 build 170725,IMP-1,default,true\n' +
-      'hall-sensor,sensor,Acme,Thermo 1,1.0,IMP-2,unique,false\n';
+      'name,kind,vendor,product,firmwareVersion,serial,credentialState,internetExposed,secureBoot\n' +
+      'gate-cam,camera,Hikvision,DS-2CD2143G0-I,V5.5.0 build 170725,IMP-1,default,true,\n' +
+      'hall-sensor,sensor,Acme,Thermo 1,1.0,IMP-2,unique,false,false\n';
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/devices/import',
@@ -81,8 +81,9 @@ describe.skipIf(!kevPath || !iotPath)('findings of created and imported devices'
     const cam = await findingsOf(await deviceIdByName('gate-cam'));
     expect(cam.map((f) => f.ref)).toContain('CVE-2021-36260');
     expect(cam.map((f) => f.ref)).toContain('CFG-DEFAULT-CREDENTIALS');
-    // The sensor is assessed too: it has no CVE match and no default credentials.
+    // The sensor is assessed too: its one configuration weakness is found, and nothing it does not have.
     const sensor = await findingsOf(await deviceIdByName('hall-sensor'));
+    expect(sensor.map((f) => f.ref)).toContain('CFG-NO-SECURE-BOOT');
     expect(sensor.filter((f) => f.kind === 'vuln')).toEqual([]);
     expect(sensor.map((f) => f.ref)).not.toContain('CFG-DEFAULT-CREDENTIALS');
   });

@@ -48,9 +48,18 @@ describe('insurance: KEV coinsurance priced in the quote', () => {
         kind: 'camera',
         vendor: 'Hikvision',
         product: 'DS-2CD2xx',
+        ipAddresses: [],
+        macAddresses: [],
         internetExposed: i === 0,
         segmentedFromOffice: false,
-      } as never);
+        criticality: 'medium',
+        safetyCritical: false,
+        dataHeld: 'none',
+        credentialState: 'unknown',
+        openServices: [],
+        updateMechanism: 'unknown',
+        status: 'active',
+      });
   }, 60_000);
   afterAll(async () => store?.close());
 

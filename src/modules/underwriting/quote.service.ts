@@ -75,6 +75,8 @@ export interface PolicyView {
 function kevCoinsuranceFor(built: BuiltSubmission, terms: QuotedTerms) {
   const rule = productById(terms.productId).exclusions.find((x) => x.coinsuranceRule)?.coinsuranceRule;
   if (!rule || built.kevDeviceIds.length === 0) return [];
+  // Days already open at quoting are not passed (0): the assessment input carries no finding dates yet,
+  // so the raised share is judged at mid-period only, the lower bound of what the wording allows.
   return kevCoinsuranceByScenario(built.scenarios.explanations, new Set(built.kevDeviceIds), terms, rule);
 }
 

@@ -422,6 +422,12 @@ export class InventoryService {
     return row ? toDeviceView(row) : null;
   }
 
+  /** The organisation's devices with these ids (any order; ids not found are left out). */
+  async devicesByIds(scope: TenantScope, ids: readonly string[]): Promise<DeviceView[]> {
+    if (ids.length === 0) return [];
+    return (await scope.select(devices, inArray(devices.id, [...ids]))).map(toDeviceView);
+  }
+
   async allDevices(scope: TenantScope): Promise<DeviceView[]> {
     return (await scope.select(devices, undefined, { orderBy: [asc(devices.name)] })).map(toDeviceView);
   }

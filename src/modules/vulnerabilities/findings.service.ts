@@ -171,6 +171,7 @@ const keyOf = (x: { deviceId: string; kind: string; ref: string }) =>
 export interface DeviceSource {
   allDevices(scope: TenantScope): Promise<DeviceView[]>;
   deviceById(scope: TenantScope, id: string): Promise<DeviceView | null>;
+  devicesByIds(scope: TenantScope, ids: readonly string[]): Promise<DeviceView[]>;
 }
 
 /**
@@ -296,15 +297,10 @@ export class FindingsService {
    * Reads only the findings of those devices, in chunks that keep the id list within parameter limits.
    */
   async assessDevices(scope: TenantScope, deviceIds: readonly string[]): Promise<AssessmentSummary> {
-    const wanted = new Set(deviceIds);
-    const devs =
-      deviceIds.length === 1
-        ? [await this.devices.deviceById(scope, deviceIds[0])]
-        : await this.devices.allDevices(scope);
-    const mine = devs.filter((d): d is DeviceView => !!d && wanted.has(d.id));
-    const total = { devices: mine.length, open: 0, opened: 0, fixed: 0, at: this.clock.now().toISOString() };
-    for (let i = 0; i < mine.length; i += 1000) {
-      const chunk = mine.slice(i, i + 1000);
+    const total = { devices: 0, open: 0, opened: 0, fixed: 0, at: this.clock.now().toISOString() };
+    for (let i = 0; i < deviceIds.length; i += 1000) {
+      const chunk = await this.devices.devicesByIds(scope, deviceIds.slice(i, i + 1000));
+      total.devices += chunk.length;
       const r = await this.reconcile(
         scope,
         chunk,

@@ -70,6 +70,8 @@ export interface DetectSummary {
   alertCount: number;
   recordsPerSecond: number;
   seconds: number;
+  /** Packet files: whether KitNET ran in a worker thread, and why not when one was wanted. */
+  threads?: { pipelined: boolean; error: string | null };
   baseline: { path: string; flows: number } | null;
   scores: string;
   /** The largest aggregated alerts by record count, at most 20. */
@@ -222,6 +224,7 @@ export async function detectFile(file: string, options: DetectOptions): Promise<
         alertCount: s.alerts.length,
         recordsPerSecond: Math.round(s.packetsPerSecond),
         seconds: +s.seconds.toFixed(3),
+        threads: { pipelined: s.pipelined, error: s.pipelineError },
         baseline: null,
         scores: options.scores,
         alerts: alertLines(s.alerts),
@@ -269,7 +272,9 @@ function printSummary(s: DetectSummary): void {
   console.log(`  ${s.alertRecords} ${unit} marked alert, ${s.alertCount} alerts`);
   for (const [t, n] of Object.entries(s.alertsByTechnique).sort((a, b) => b[1] - a[1]))
     console.log(`    ${t.padEnd(10)} ${n}`);
-  console.log(`  ${s.recordsPerSecond} ${unit}/s (${s.seconds} s)`);
+  const threads = s.threads?.pipelined ? ', KitNET in a worker thread' : '';
+  console.log(`  ${s.recordsPerSecond} ${unit}/s (${s.seconds} s${threads})`);
+  if (s.threads?.error) console.log(`  one thread: the KitNET worker did not start (${s.threads.error})`);
   console.log(`  scores: ${s.scores}`);
   if (s.alerts.length) {
     console.log(`top ${s.alerts.length} alerts:`);

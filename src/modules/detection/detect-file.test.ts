@@ -145,6 +145,7 @@ describe('detectPacketFile', () => {
     const one = await run(false);
     const two = await run(true);
     expect([one.pipelined, two.pipelined]).toEqual([false, true]);
+    expect(two.rest.pipelineError).toBeNull();
     expect(two.rows).toEqual(one.rows);
     expect(two.rest).toEqual(one.rest);
     expect(one.rest.alerts.length).toBeGreaterThan(0);

@@ -71,6 +71,8 @@ export interface DetectPacketFileSummary {
   packetsPerSecond: number;
   /** Whether KitNET ran in a worker thread. */
   pipelined: boolean;
+  /** Why KitNET ran on one thread although a worker was wanted (the worker failed to start), else null. */
+  pipelineError: string | null;
   seconds: number;
   threshold: number;
   context: ContextSummary | null;
@@ -112,8 +114,12 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     onRow?.(v.frame, v.score, v.alert);
   };
   const started = performance.now();
+  let pipelineError: string | null = null;
   const pipelined = wantsPipeline(options, counted)
-    ? await PipelinedPacketDetector.start({ ...detectorOptions, onVerdict: verdict }).catch(() => null)
+    ? await PipelinedPacketDetector.start({ ...detectorOptions, onVerdict: verdict }).catch((e: unknown) => {
+        pipelineError = e instanceof Error ? e.message : String(e);
+        return null;
+      })
     : null;
   let read: Awaited<ReturnType<typeof readPacketFile>>;
   let calibration: ReturnType<PacketDetector['calibration']>;
@@ -148,6 +154,7 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     alertsByTechnique,
     packetsPerSecond: seconds > 0 ? read.packets / seconds : 0,
     pipelined: pipelined !== null,
+    pipelineError,
     seconds,
     threshold: calibration.threshold,
     context: calibration.context,

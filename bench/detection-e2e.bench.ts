@@ -9,7 +9,11 @@
  * mixed into benign traffic, a scanner every SCAN_SPACING_MS; latency = the scan batch's publish to
  * AlertService.onAlert for that scanner (inside the storing transaction). It includes the alert window
  * gap (ALERT_GAP_S: a window is stored once its subject is quiet that long) and the tick period.
+ * Phase 3 (packets): shared/data/pcap/lemay_DERIVED… (a real Modbus capture) cut into pcap batches of
+ * PACKETS_PER_BATCH packets and published by the same sensor; packets/s from the first publish to the last
+ * packet through the sensor's packet model and flow assembler (the live path runs them on one thread).
  */
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { silentLogger, systemClock } from '../src/core';
 import { LiveDetection } from '../src/modules/detection';
@@ -21,6 +25,7 @@ import { startEmbeddedBroker } from '../src/server/mqtt';
 import { createServices } from '../src/server/services';
 import { wireDetection } from '../src/server/start';
 import { openStore } from '../src/store';
+import { sharedData } from '../test/support/shared-data';
 
 type Row = { name: string; value: number; unit: string; target?: string; note?: string };
 
@@ -31,6 +36,32 @@ const SCAN_TARGETS = 40;
 const SCAN_SPACING_MS = 150;
 const ALERT_GAP_S = 1;
 const TICK_MS = 200;
+const PACKETS_PER_BATCH = 1_000;
+
+/** A classic pcap file cut into files of `per` records each, every one with the file's global header. */
+function pcapBatches(file: Uint8Array, per: number): { batches: Uint8Array[]; packets: number } {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const magic = view.getUint32(0, true);
+  const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const header = file.subarray(0, 24);
+  const batches: Uint8Array[] = [];
+  let packets = 0;
+  let at = 24;
+  while (at + 16 <= file.length) {
+    const start = at;
+    let n = 0;
+    while (n < per && at + 16 <= file.length) {
+      at += 16 + view.getUint32(at + 8, little);
+      n++;
+    }
+    const batch = new Uint8Array(24 + at - start);
+    batch.set(header);
+    batch.set(file.subarray(start, at), 24);
+    batches.push(batch);
+    packets += n;
+  }
+  return { batches, packets };
+}
 
 let uidSeq = 0;
 const services = ['dns', 'http', 'ssl', 'mqtt'];
@@ -107,6 +138,15 @@ export async function run(): Promise<Row[]> {
 
   let scored = 0;
   let onScored: (() => void) | null = null;
+  let packetsSeen = 0;
+  let onPackets: (() => void) | null = null;
+  const packets = live.packets.bind(live);
+  live.packets = (orgId, sensor, pcap) => {
+    const r = packets(orgId, sensor, pcap);
+    packetsSeen += r.packets;
+    onPackets?.();
+    return r;
+  };
   const flows = live.flows.bind(live);
   live.flows = (orgId, batch) => {
     const r = flows(orgId, batch);
@@ -227,6 +267,45 @@ export async function run(): Promise<Row[]> {
         note: 'no scan alert within 20 s',
       });
     }
+
+    // Phase 3: packets.
+    const capture = sharedData('pcap/lemay_DERIVED_benign_then_characterization.pcap');
+    if (!capture) {
+      rows.push({
+        name: 'mqtt e2e: packet batches',
+        value: Number.NaN,
+        unit: 'packets/s',
+        note: 'skipped: shared/data/pcap is absent',
+      });
+      return rows;
+    }
+    const { batches, packets: total } = pcapBatches(readFileSync(capture), PACKETS_PER_BATCH);
+    const allPackets = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 60_000);
+      onPackets = () => {
+        if (packetsSeen >= total) {
+          clearTimeout(timer);
+          onPackets = null;
+          resolve(true);
+        }
+      };
+    });
+    const p0 = performance.now();
+    const pc0 = process.cpuUsage();
+    await Promise.all(
+      batches.map((b) =>
+        client.publishAsync('cw/bench-fleet/bench-sensor/packets', Buffer.from(b), { qos: 1 }),
+      ),
+    );
+    const allIn = await allPackets;
+    const pSeconds = (performance.now() - p0) / 1000;
+    const pcpu = process.cpuUsage(pc0);
+    rows.push({
+      name: 'mqtt e2e: packets ingested and detected',
+      value: Math.round(Math.min(packetsSeen, total) / pSeconds),
+      unit: 'packets/s',
+      note: `${batches.length} QoS 1 pcap batches of ${PACKETS_PER_BATCH} (lemay_DERIVED, ${total} packets): packet model + flow assembly + flow rules; ${Math.round(Math.min(packetsSeen, total) / ((pcpu.user + pcpu.system) / 1e6))} per CPU-second${allIn ? '' : `; only ${packetsSeen} in 60 s`}`,
+    });
     return rows;
   } finally {
     await client.endAsync();

@@ -274,7 +274,7 @@ function printSummary(s: DetectSummary): void {
     console.log(`    ${t.padEnd(10)} ${n}`);
   const threads = s.threads?.pipelined ? ', KitNET in a worker thread' : '';
   console.log(`  ${s.recordsPerSecond} ${unit}/s (${s.seconds} s${threads})`);
-  if (s.threads?.error) console.log(`  one thread: the KitNET worker did not start (${s.threads.error})`);
+  if (s.threads?.error) console.log(`  one thread: ${s.threads.error}`);
   console.log(`  scores: ${s.scores}`);
   if (s.alerts.length) {
     console.log(`top ${s.alerts.length} alerts:`);

@@ -156,14 +156,79 @@ describe('detectPacketFile', () => {
     expect((await detectPacketFile({ path, train: 3600 })).pipelined).toBe(false);
   });
 
-  it('reports a truncated file from the pipelined detector too', async () => {
-    const { path } = capture();
+  it('reports a truncated file from the pipelined detector too, after the verdicts of every whole packet', async () => {
+    const { path, total } = capture();
     const bytes = readFileSync(path);
     const cut = join(dir, 'cut.pcap');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
-    await expect(detectPacketFile({ path: cut, train: 3600, pipeline: true })).rejects.toThrow(
-      /offset|truncat/i,
-    );
+    const run = async (pipeline: boolean) => {
+      const rows: string[] = [];
+      await expect(
+        detectPacketFile({
+          path: cut,
+          train: 3600,
+          pipeline,
+          onRow: (id, s, a) => rows.push(scoreRow(id, s, a)),
+        }),
+      ).rejects.toThrow(/offset|truncat/i);
+      return rows;
+    };
+    const one = await run(false);
+    const two = await run(true);
+    // Every packet but the cut one was read and judged; none is lost in the worker's ring.
+    expect(one).toHaveLength(total - 1);
+    expect(two).toEqual(one);
+  });
+
+  describe('when the KitNET worker fails', () => {
+    /** One thread (fault undefined), or a worker that fails as told. */
+    const run = async (fault?: 'start' | number) => {
+      const rows: string[] = [];
+      const alerts: string[] = [];
+      const summary = await detectPacketFile({
+        path: capture().path,
+        train: 3600,
+        pipeline: fault !== undefined,
+        pipelineFault: fault,
+        onRow: (id, s, a) => rows.push(scoreRow(id, s, a)),
+        onAlert: (a) => alerts.push(`${a.subject} ${a.technique.id} ${a.count}`),
+      });
+      return { rows, alerts, summary };
+    };
+    const reference = () => run();
+    const withFault = (fault: 'start' | number) => run(fault);
+    const same = (
+      got: Awaited<ReturnType<typeof withFault>>,
+      want: Awaited<ReturnType<typeof reference>>,
+    ) => {
+      expect(got.rows).toEqual(want.rows);
+      expect(got.alerts).toEqual(want.alerts);
+      const strip = ({ seconds, packetsPerSecond, pipelined, pipelineError, ...rest }: typeof got.summary) =>
+        rest;
+      expect(strip(got.summary)).toEqual(strip(want.summary));
+      expect(got.summary.pipelined).toBe(false);
+    };
+
+    it('runs the file on one thread and says why when the worker does not start', async () => {
+      const want = await reference();
+      const got = await withFault('start');
+      same(got, want);
+      expect(got.summary.pipelineError).toMatch(/did not start: .*injected fault/);
+    });
+
+    it('runs the file again on one thread after a failure mid-file, giving no row or alert twice', async () => {
+      const want = await reference();
+      expect(want.alerts.length).toBeGreaterThan(0);
+      // Past training (3,600), so rows were written and the threshold fitted before the worker dies.
+      const got = await withFault(4000);
+      same(got, want);
+      expect(got.summary.pipelineError).toMatch(
+        /KitNET worker failed.*injected fault after 4000 slots.* after \d+ packets; the file was run again on one thread/,
+      );
+      const delivered = Number(/after (\d+) packets/.exec(got.summary.pipelineError ?? '')?.[1]);
+      expect(delivered).toBeGreaterThan(3600);
+      expect(delivered).toBeLessThanOrEqual(4000);
+    });
   });
 
   it('refuses a training count the file cannot fill', async () => {

@@ -10,7 +10,7 @@ import { type PacketFormat, type PacketRecord, readPacketFile } from '../telemet
 import type { DetectionAlert } from './domain/alert';
 import type { ContextSummary } from './domain/context-rules';
 import { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './domain/packet-detector';
-import { PipelinedPacketDetector } from './domain/pipelined-detector';
+import { KitNetWorkerError, PipelinedPacketDetector } from './domain/pipelined-detector';
 
 export const SCORE_CSV_HEADER = 'id,score,alert';
 
@@ -52,9 +52,12 @@ export interface DetectPacketFileOptions extends Omit<PacketDetectorOptions, 'tr
   onDone?: (detector: PacketDetector) => void;
   /**
    * KitNET in a worker thread: 'auto' (default) for files past PIPELINE_MIN_PACKETS / PIPELINE_MIN_BYTES,
-   * falling back to one thread if the worker cannot start; false never, true always (also falling back).
+   * false never, true always. Either way a worker that cannot start, or fails during the file, leaves
+   * the file to one thread (see pipelineError).
    */
   pipeline?: boolean | 'auto';
+  /** Fault injection for tests of those fallbacks (PipelinedPacketDetectorOptions.fault). */
+  pipelineFault?: 'start' | number;
 }
 
 export interface DetectPacketFileSummary {
@@ -69,9 +72,13 @@ export interface DetectPacketFileSummary {
   alertsByTechnique: Record<string, number>;
   /** Packets per second of the detection pass (reading included, the counting pass excluded). */
   packetsPerSecond: number;
-  /** Whether KitNET ran in a worker thread. */
+  /** Whether KitNET ran in a worker thread (to the end of the file). */
   pipelined: boolean;
-  /** Why KitNET ran on one thread although a worker was wanted (the worker failed to start), else null. */
+  /**
+   * Why KitNET ran on one thread although a worker was wanted, else null: the worker did not start, or it
+   * failed during the file, which was then run again on one thread (the rows and alerts the callbacks
+   * already had are not given twice; both detectors produce the same bits).
+   */
   pipelineError: string | null;
   seconds: number;
   threshold: number;
@@ -91,51 +98,78 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     throw invalid('train must be a positive whole number of packets', [
       { field: 'train', message: `got ${train}` },
     ]);
-  const alerts: DetectionAlert[] = [];
-  const alertsByTechnique: Record<string, number> = {};
+  let alerts: DetectionAlert[] = [];
+  let alertsByTechnique: Record<string, number> = {};
   let scored = 0;
   let alertPackets = 0;
+  // What the caller's callbacks were given, and what this run has produced: a run on one thread after a
+  // worker failed mid-file stays silent until it passes what the failed run gave.
+  const given = { rows: 0, alerts: 0 };
+  const seen = { rows: 0, alerts: 0 };
   const detectorOptions: PacketDetectorOptions = {
     ...options,
     trainPackets: train,
     onAlert: (a) => {
       alertsByTechnique[a.technique.id] = (alertsByTechnique[a.technique.id] ?? 0) + 1;
       if (collectAlerts) alerts.push(a);
+      if (seen.alerts++ < given.alerts) return;
+      given.alerts++;
       options.onAlert?.(a);
     },
   };
   const verdict = (v: PacketVerdict) => {
-    if (v.training) {
-      onRow?.(v.frame, undefined, false);
-      return;
+    if (!v.training) {
+      scored++;
+      if (v.alert) alertPackets++;
     }
-    scored++;
-    if (v.alert) alertPackets++;
-    onRow?.(v.frame, v.score, v.alert);
+    if (seen.rows++ < given.rows) return;
+    given.rows++;
+    if (v.training) onRow?.(v.frame, undefined, false);
+    else onRow?.(v.frame, v.score, v.alert);
   };
   const started = performance.now();
   let pipelineError: string | null = null;
+  let read: Awaited<ReturnType<typeof readPacketFile>> | undefined;
+  let calibration: ReturnType<PacketDetector['calibration']> | undefined;
   const pipelined = wantsPipeline(options, counted)
-    ? await PipelinedPacketDetector.start({ ...detectorOptions, onVerdict: verdict }).catch((e: unknown) => {
-        pipelineError = e instanceof Error ? e.message : String(e);
+    ? await PipelinedPacketDetector.start({
+        ...detectorOptions,
+        fault: options.pipelineFault,
+        onVerdict: verdict,
+      }).catch((e: unknown) => {
+        pipelineError = `the KitNET worker did not start: ${e instanceof Error ? e.message : String(e)}`;
         return null;
       })
     : null;
-  let read: Awaited<ReturnType<typeof readPacketFile>>;
-  let calibration: ReturnType<PacketDetector['calibration']>;
   if (pipelined) {
     try {
       read = await readPacketFile(path, { format }, (p: PacketRecord) => pipelined.push(p));
+      await pipelined.finish();
+      calibration = pipelined.calibration();
     } catch (e) {
+      if (!(e instanceof KitNetWorkerError)) {
+        // The file is at fault: give the verdicts of every packet read before it, as on one thread.
+        await pipelined.finish().catch(() => pipelined.abort());
+        throw e;
+      }
       await pipelined.abort();
-      throw e;
+      pipelineError = `${e.message} after ${pipelined.delivered} packets; the file was run again on one thread`;
+      read = undefined;
+      alerts = [];
+      alertsByTechnique = {};
+      scored = 0;
+      alertPackets = 0;
+      seen.rows = 0;
+      seen.alerts = 0;
     }
-    await pipelined.finish();
-    calibration = pipelined.calibration();
-  } else {
+  }
+  if (!read || !calibration) {
     const detector = new PacketDetector(detectorOptions);
-    read = await readPacketFile(path, { format }, (p: PacketRecord) => verdict(detector.process(p)));
-    detector.flush();
+    try {
+      read = await readPacketFile(path, { format }, (p: PacketRecord) => verdict(detector.process(p)));
+    } finally {
+      detector.flush();
+    }
     if (read.packets >= train) options.onDone?.(detector);
     calibration = detector.calibration();
   }
@@ -153,7 +187,7 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     alertPackets,
     alertsByTechnique,
     packetsPerSecond: seconds > 0 ? read.packets / seconds : 0,
-    pipelined: pipelined !== null,
+    pipelined: pipelined !== null && pipelineError === null,
     pipelineError,
     seconds,
     threshold: calibration.threshold,

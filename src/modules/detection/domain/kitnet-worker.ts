@@ -46,6 +46,8 @@ export interface KitNetRingInit {
   ops: SharedArrayBuffer;
   /** capacity × Float64 scores */
   scores: SharedArrayBuffer;
+  /** The worker's error message, UTF-8, NUL-padded: readable while the producer is blocked on the ring. */
+  errorText: SharedArrayBuffer;
   /** A power of two. */
   capacity: number;
   featureCount: number;
@@ -55,6 +57,11 @@ export interface KitNetRingInit {
   spin: number;
   seed: number;
   clip: number | undefined;
+  /**
+   * Fault injection for the failure paths' tests: 'start' throws before the worker reports ready, a number
+   * throws after finishing that many slots (as an out-of-memory or a bug in the model would).
+   */
+  fault?: 'start' | number;
 }
 
 function serve(init: KitNetRingInit): void {
@@ -69,6 +76,8 @@ function serve(init: KitNetRingInit): void {
     (_, s) => new Float64Array(init.features, s * featureCount * 8, featureCount),
   );
   const kitnet = new KitNet(featureCount, { seed: init.seed, clip: init.clip });
+  if (init.fault === 'start') throw new Error('injected fault: the KitNET worker fails to start');
+  const faultAt = typeof init.fault === 'number' ? init.fault : -1;
 
   function runOp(op: number, x: Float64Array): number {
     switch (op) {
@@ -117,6 +126,7 @@ function serve(init: KitNetRingInit): void {
         }
       }
       while (done !== head) {
+        if (done === faultAt) throw new Error(`injected fault after ${faultAt} slots`);
         const s = done & mask;
         scores[s] = runOp(ops[s], slots[s]);
         done = (done + 1) | 0;
@@ -130,6 +140,8 @@ function serve(init: KitNetRingInit): void {
   try {
     loop();
   } catch (e) {
+    const text = new TextEncoder().encode(e instanceof Error ? e.message : String(e));
+    new Uint8Array(init.errorText).set(text.subarray(0, init.errorText.byteLength));
     Atomics.store(control, RING.failed, 1);
     Atomics.add(control, RING.producerBell, 1);
     Atomics.notify(control, RING.producerBell);

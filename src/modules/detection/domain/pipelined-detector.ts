@@ -37,6 +37,13 @@ export interface PipelinedPacketDetectorOptions extends PacketDetectorOptions {
   spin?: number;
   /** How the worker loads its code; 'bundle' (default) falls back to 'tsx' if esbuild fails. */
   loader?: WorkerLoader;
+  /** Fault injection for tests of the failure paths (KitNetRingInit.fault). */
+  fault?: 'start' | number;
+}
+
+/** The KitNET worker failed or stalled after it started; the verdicts delivered before it stand. */
+export class KitNetWorkerError extends Error {
+  override name = 'KitNetWorkerError';
 }
 
 /** How the worker gets kitnet-worker.ts as JavaScript (see workerSource). */
@@ -122,8 +129,11 @@ export class PipelinedPacketDetector {
   private resolved = 0;
   private contextSummary: ContextSummary | null = null;
   private finished = false;
+  /** Where the worker writes its error message before it raises the failed flag. */
+  private readonly errorText: SharedArrayBuffer;
 
   private constructor(options: PipelinedPacketDetectorOptions, worker: Worker, init: KitNetRingInit) {
+    this.errorText = init.errorText;
     const phases = packetPhases(options);
     this.trainPackets = options.trainPackets;
     this.fmPackets = phases.fmPackets;
@@ -161,12 +171,14 @@ export class PipelinedPacketDetector {
       features: new SharedArrayBuffer(capacity * FEATURE_COUNT * 8),
       ops: new SharedArrayBuffer(capacity),
       scores: new SharedArrayBuffer(capacity * 8),
+      errorText: new SharedArrayBuffer(512),
       capacity,
       featureCount: FEATURE_COUNT,
       batch: Math.min(options.batch ?? 128, capacity >> 1),
       spin: options.spin ?? SPIN_ROUNDS,
       seed: options.seed ?? 1,
       clip: options.clip,
+      fault: options.fault,
     };
     const loader = options.loader ?? 'bundle';
     const source = await workerSource(loader).catch((e) => {
@@ -191,7 +203,8 @@ export class PipelinedPacketDetector {
       throw e;
     }
     worker.removeAllListeners();
-    // A worker error after the start shows as the ring's failed flag; keep it from crashing the process.
+    // A worker error after the start shows as the ring's failed flag (its message in errorText); keep it
+    // from crashing the process.
     worker.on('error', () => {});
     worker.unref();
     return new PipelinedPacketDetector(options, worker, init);
@@ -199,6 +212,19 @@ export class PipelinedPacketDetector {
 
   get trained(): boolean {
     return this.resolved >= this.trainPackets;
+  }
+
+  /** Verdicts delivered so far (packets 1..delivered, in push order). */
+  get delivered(): number {
+    return this.resolved;
+  }
+
+  private workerError(what: string): KitNetWorkerError {
+    const bytes = new Uint8Array(this.errorText);
+    const end = bytes.indexOf(0);
+    // A copy: TextDecoder does not read shared memory.
+    const message = new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end));
+    return new KitNetWorkerError(message ? `${what}: ${message}` : what);
   }
 
   /** As PacketDetector.calibration(); the threshold is Infinity until the last calibration score is back. */
@@ -273,8 +299,9 @@ export class PipelinedPacketDetector {
     // needs the event loop. No KitNET step takes anywhere near STALL_MS.
     let idle = 0;
     while (done === (this.resolved | 0)) {
-      if (Atomics.load(c, RING.failed) !== 0) throw new Error('the KitNET worker failed');
-      if (idle >= STALL_MS) throw new Error(`the KitNET worker made no progress for ${STALL_MS / 1000} s`);
+      if (Atomics.load(c, RING.failed) !== 0) throw this.workerError('the KitNET worker failed');
+      if (idle >= STALL_MS)
+        throw this.workerError(`the KitNET worker made no progress for ${STALL_MS / 1000} s`);
       const bell = Atomics.load(c, RING.producerBell);
       Atomics.store(c, RING.producerWaiting, 1);
       this.ringWorker();

@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { silentLogger, systemClock } from '../src/core';
-import { LiveDetection } from '../src/modules/detection';
+import { LiveDetection } from '../src/modules/alerts';
 import type { FlowRecord } from '../src/modules/telemetry';
 import { systemActor } from '../src/modules/tenancy';
 import { Ingest } from '../src/server/ingest';

@@ -14,8 +14,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError, newId } from '../core';
+import { registerAlertRoutes } from '../modules/alerts';
 import { registerComplianceRoutes } from '../modules/compliance';
-import { registerDetectionRoutes } from '../modules/detection';
 import { registerInventoryRoutes } from '../modules/inventory';
 import { registerLedgerRoutes } from '../modules/ledger';
 import { registerRiskRoutes } from '../modules/risk';
@@ -142,7 +142,7 @@ export async function buildApp(opts: AppOptions) {
     credentials: services.credentials,
     contextOf,
   });
-  registerDetectionRoutes(app, {
+  registerAlertRoutes(app, {
     alerts: services.alerts,
     contextOf,
     subscribe: (orgId, fn) => services.alertHub.subscribe(orgId, fn),

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, Logger } from '../core';
+import { AlertService, type AlertView } from '../modules/alerts';
 import { BaselineService } from '../modules/compliance';
-import { AlertService, type AlertView } from '../modules/detection';
 import { CredentialService, InventoryService } from '../modules/inventory';
 import { LedgerService } from '../modules/ledger';
 import { ControlService, RiskService } from '../modules/risk';

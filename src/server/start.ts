@@ -1,5 +1,5 @@
 import { AppError, type Clock, type Config, createLogger, type Logger, systemClock } from '../core';
-import { LiveDetection } from '../modules/detection';
+import { LiveDetection } from '../modules/alerts';
 import { openStore } from '../store';
 import { type AppOptions, buildApp } from './app';
 import { Ingest } from './ingest';

@@ -1,6 +1,6 @@
 // Every table of every module, for drizzle-kit (one migration set) and the typed database handle.
 
-export * from '../modules/detection/schema';
+export * from '../modules/alerts/schema';
 export * from '../modules/inventory/schema';
 export * from '../modules/ledger/schema';
 export * from '../modules/risk/schema';

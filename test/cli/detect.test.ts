@@ -180,3 +180,53 @@ describe('coverwatch detect', () => {
     }, 120_000);
   });
 });
+
+describe('what `coverwatch detect` loads', () => {
+  /** Packages a child process resolves while it imports `entry` (an ESM resolve hook prints each). */
+  function packagesLoadedBy(entry: string): Promise<Set<string>> {
+    const hooks = `data:text/javascript,${encodeURIComponent(
+      'export async function resolve(s, c, next) { const r = await next(s, c);' +
+        " const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(r.url); if (m) process.stderr.write('PKG ' + m[1] + '\\n');" +
+        ' return r; }',
+    )}`;
+    const register = `data:text/javascript,${encodeURIComponent(
+      `import { register } from 'node:module'; register(${JSON.stringify(hooks)});`,
+    )}`;
+    return new Promise((resolve, reject) => {
+      const p = spawn(
+        process.execPath,
+        [
+          '--import',
+          register,
+          '--import',
+          'tsx',
+          '-e',
+          `await import(${JSON.stringify(join(repoRoot, entry))})`,
+        ],
+        { cwd: repoRoot },
+      );
+      let stderr = '';
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (code) =>
+        code === 0
+          ? resolve(new Set([...stderr.matchAll(/^PKG (\S+)$/gm)].map((m) => m[1])))
+          : reject(new Error(`exit ${code}: ${stderr.slice(0, 500)}`)),
+      );
+    });
+  }
+
+  // The database, HTTP and validation layers cost ~15-30 MiB of peak RSS that a file-in, scores-out run
+  // never uses (issue #3: detect <= 150 MiB). The alerts module, not the detection engine, holds them.
+  const server = ['drizzle-orm', 'zod', 'fastify', '@electric-sql/pglite', 'pg', 'aedes', 'mqtt'];
+
+  it('loads no database, HTTP or MQTT package for the detect command', async () => {
+    const loaded = await packagesLoadedBy('src/cli/commands/detect.ts');
+    expect(loaded.has('commander') || loaded.has('cli-progress')).toBe(true);
+    expect(server.filter((p) => loaded.has(p))).toEqual([]);
+  }, 120_000);
+
+  it('does load them for the alerts module (the check sees what it looks for)', async () => {
+    const loaded = await packagesLoadedBy('src/modules/alerts/index.ts');
+    expect(loaded.has('drizzle-orm')).toBe(true);
+  }, 120_000);
+});

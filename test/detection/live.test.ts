@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, systemClock } from '../../src/core';
 import { loadDemo } from '../../src/demo';
 import { startSimulator } from '../../src/demo/simulator';
-import { LiveDetection } from '../../src/modules/detection';
+import { LiveDetection } from '../../src/modules/alerts';
 import { systemActor } from '../../src/modules/tenancy';
 import { Ingest } from '../../src/server/ingest';
 import { Metrics } from '../../src/server/metrics';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger, systemClock } from '../../src/core';
 import { loadDemo } from '../../src/demo';
 import { startSimulator } from '../../src/demo/simulator';
-import { LiveDetection, registerDetectionRoutes } from '../../src/modules/detection';
+import { LiveDetection, registerAlertRoutes } from '../../src/modules/alerts';
 import { buildApp } from '../../src/server/app';
 import { Ingest } from '../../src/server/ingest';
 import { Metrics } from '../../src/server/metrics';
@@ -45,7 +45,7 @@ export async function startDetectionServer(): Promise<DetectionServer> {
       (a, contextOf) => {
         // src/server/app.ts may register these itself; then they are not added twice.
         if (a.hasRoute({ method: 'GET', url: '/api/v1/alerts' })) return;
-        registerDetectionRoutes(a, {
+        registerAlertRoutes(a, {
           alerts: services.alerts,
           subscribe: (orgId, fn) => services.alertHub.subscribe(orgId, fn),
           contextOf,

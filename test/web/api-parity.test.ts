@@ -4,11 +4,8 @@
  * the filter menus would otherwise never offer.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  FLOW_BEHAVIOURS,
-  PACKET_TECHNIQUES,
-  ALERT_STATUSES as SERVER_ALERT_STATUSES,
-} from '../../src/modules/detection';
+import { ALERT_STATUSES as SERVER_ALERT_STATUSES } from '../../src/modules/alerts';
+import { FLOW_BEHAVIOURS, PACKET_TECHNIQUES } from '../../src/modules/detection';
 import {
   CRITICALITIES as SERVER_CRITICALITIES,
   DEVICE_KINDS as SERVER_DEVICE_KINDS,

@@ -181,7 +181,7 @@ export interface ImportResult {
   sitesCreated: string[];
 }
 
-// ---- detection (src/modules/detection/alerts.service.ts AlertView) ----
+// ---- detection (src/modules/alerts/alerts.service.ts AlertView) ----
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'] as const;

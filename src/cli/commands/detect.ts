@@ -4,17 +4,7 @@
  * labels with eval/score.mjs. Packet files go to the packet detector (per-packet scores, the first
  * `--train` packets only train); Zeek logs go to the flow detector (every flow scored online).
  */
-import {
-  closeSync,
-  createWriteStream,
-  existsSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  type WriteStream,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -34,8 +24,8 @@ const FORMATS = ['auto', 'pcap', 'pcapng', 'tsv', 'zeek'] as const;
 type FormatOption = (typeof FORMATS)[number];
 const PACKET_FORMATS: readonly FileFormat[] = ['pcap', 'pcapng', 'tsv'];
 const TOP_ALERTS = 20;
-/** Rows are buffered into chunks this large before a write, so a million-row file is not a million writes. */
-const WRITE_CHUNK_ROWS = 4096;
+/** Rows are gathered into a buffer this large before a write, so a million-row file is not a million writes. */
+const WRITE_BUFFER_BYTES = 256 * 1024;
 
 export interface DetectOptions {
   format?: FormatOption;
@@ -118,43 +108,52 @@ function requireFile(path: string, what: string): void {
   if (!isFile) throw invalid(`${what} ${path} is not a regular file`, [{ path, message: 'not a file' }]);
 }
 
-/** Buffered row writer to a temporary file that only replaces OUT when the whole run succeeded. */
+/**
+ * Row writer to a temporary file that only replaces OUT when the whole run succeeded. Rows are copied into
+ * one reused byte buffer as they come and written synchronously when it fills: no row string outlives its
+ * packet (buffered strings survive young-generation collections, and what survives makes V8 grow the young
+ * generation: ~25 MiB more peak RSS on the Kitsune trace x5 when rows were batched as strings).
+ */
 class ScoreWriter {
   private readonly tmp: string;
-  private readonly out: WriteStream;
-  private rows: string[] = [];
-  private failure: Error | null = null;
+  private readonly fd: number;
+  private readonly buf = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+  private used = 0;
 
   constructor(private readonly path: string) {
     this.tmp = `${path}.${process.pid}.partial`;
-    this.out = createWriteStream(this.tmp);
-    this.out.on('error', (e) => {
-      this.failure = e;
-    });
-    this.rows.push(SCORE_CSV_HEADER);
+    this.fd = openSync(this.tmp, 'w');
+    this.push(SCORE_CSV_HEADER);
   }
 
   push(row: string): void {
-    this.rows.push(row);
-    if (this.rows.length >= WRITE_CHUNK_ROWS) this.drain();
+    // A row is ASCII: at most one byte per character, plus the newline.
+    if (this.used + row.length + 1 > this.buf.length) this.flush();
+    this.used += this.buf.write(row, this.used, 'latin1');
+    this.buf[this.used++] = 0x0a;
   }
 
-  private drain(): void {
-    this.out.write(`${this.rows.join('\n')}\n`);
-    this.rows = [];
+  private flush(): void {
+    let at = 0;
+    while (at < this.used) at += writeSync(this.fd, this.buf, at, this.used - at);
+    this.used = 0;
   }
 
   async commit(): Promise<void> {
-    if (this.rows.length) this.drain();
-    await new Promise<void>((resolve, reject) =>
-      this.out.end((e?: Error | null) => (e ? reject(e) : resolve())),
-    );
-    if (this.failure) throw this.failure;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
     renameSync(this.tmp, this.path);
   }
 
   async abort(): Promise<void> {
-    await new Promise<void>((resolve) => this.out.end(() => resolve()));
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed by a failed commit
+    }
     rmSync(this.tmp, { force: true });
   }
 }

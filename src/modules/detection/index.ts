@@ -1,12 +1,9 @@
-export {
-  ALERT_STATUSES,
-  type AlertFilter,
-  type AlertListener,
-  AlertService,
-  type AlertStatus,
-  type AlertTriage,
-  type AlertView,
-} from './alerts.service';
+/**
+ * The detection engine: readers' records in, scores and ATT&CK-named alerts out (packet and flow
+ * detectors, file scoring for `coverwatch detect`). It stores nothing and serves nothing; the alerts
+ * module keeps, serves and streams what it finds. Loading it loads no database or HTTP code, which keeps
+ * `coverwatch detect` within its memory target.
+ */
 export {
   type DetectPacketFileOptions,
   type DetectPacketFileSummary,
@@ -44,5 +41,3 @@ export {
   type PipelinedPacketDetectorOptions,
 } from './domain/pipelined-detector';
 export { fitThreshold, type ThresholdFit } from './domain/threshold';
-export { flowProblem, LiveDetection, type LiveOptions } from './live';
-export { registerDetectionRoutes } from './routes';

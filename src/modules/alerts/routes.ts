@@ -4,7 +4,7 @@ import { ALERT_STATUSES, type AlertService, type AlertView } from './alerts.serv
 
 const idParams = z.object({ id: z.string().max(100) });
 
-export function registerDetectionRoutes(
+export function registerAlertRoutes(
   app: ZodApp,
   deps: RouteDeps & {
     alerts: AlertService;

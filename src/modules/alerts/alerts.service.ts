@@ -1,9 +1,9 @@
 import { and, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { type Clock, invalid, isUuid, newId, notFound } from '../../core';
 import type { TenantScope } from '../../store';
+import type { DetectionAlert, Severity } from '../detection';
 import type { InventoryService } from '../inventory';
 import type { RequestContext, TenancyService } from '../tenancy';
-import type { DetectionAlert, Severity } from './domain/alert';
 import { alerts, trafficMinutes } from './schema';
 
 type AlertRow = typeof alerts.$inferSelect;

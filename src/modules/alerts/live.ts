@@ -1,10 +1,7 @@
 import type { Clock, Logger } from '../../core';
+import { type DetectionAlert, FlowAssembler, FlowDetector, PacketDetector } from '../detection';
 import { type FlowRecord, type PacketRecord, PcapReader } from '../telemetry';
 import type { AlertService } from './alerts.service';
-import type { DetectionAlert } from './domain/alert';
-import { FlowAssembler } from './domain/flow-assembler';
-import { FlowDetector } from './domain/flow-detector';
-import { PacketDetector } from './domain/packet-detector';
 
 export interface LiveOptions {
   /** Packets each sensor's packet model trains on before it scores (default 20,000). */

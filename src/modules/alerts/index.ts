@@ -1,0 +1,15 @@
+/**
+ * Alerts: the live path (telemetry from MQTT through the detection engine), the alert store with merging
+ * and triage, per-device traffic counters, and their HTTP routes.
+ */
+export {
+  ALERT_STATUSES,
+  type AlertFilter,
+  type AlertListener,
+  AlertService,
+  type AlertStatus,
+  type AlertTriage,
+  type AlertView,
+} from './alerts.service';
+export { flowProblem, LiveDetection, type LiveOptions } from './live';
+export { registerAlertRoutes } from './routes';

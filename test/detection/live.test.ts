@@ -70,8 +70,7 @@ describe('live detection from MQTT', () => {
       const { items } = await services.alerts.list(ctx, {}, { limit: 100, offset: 0 });
       behaviours = new Set(items.map((a) => a.behaviour));
       const flows = items.reduce((n, a) => n + a.count, 0);
-      if ((behaviours.has('port_scan_horizontal') || behaviours.has('failed_connections')) && flows > 50)
-        break;
+      if (behaviours.has('port_scan_horizontal') && flows > 50) break;
     }
     await sim.stop();
     await live.drain();
@@ -82,13 +81,16 @@ describe('live detection from MQTT', () => {
       expect(a.subject, `${a.behaviour} on ${a.subject}: ${a.summary}`).toBe(victim.ip);
       expect(a.deviceName).toBe(victim.device);
     }
-    // Telnet scanning of random addresses is both a horizontal scan and a burst of failed connections;
-    // which window closes first depends on timing, either names the reconnaissance.
-    const scan = items.find(
-      (a) => a.behaviour === 'port_scan_horizontal' || a.behaviour === 'failed_connections',
-    );
-    expect(['T1046', 'T1595']).toContain(scan?.technique.id);
+    // Telnet scanning of random addresses is a horizontal scan. Its first failures may close a small
+    // failed-connections window before the sweep passes its own threshold; the sweep then names the rest.
+    const scan = items.find((a) => a.behaviour === 'port_scan_horizontal');
+    expect(scan?.technique.id).toBe('T1046');
     expect((scan!.evidence.recordIds as string[]).length).toBeGreaterThan(0);
+    const failed = items.filter((a) => a.behaviour === 'failed_connections').reduce((n, a) => n + a.count, 0);
+    const swept = items
+      .filter((a) => a.behaviour === 'port_scan_horizontal')
+      .reduce((n, a) => n + a.count, 0);
+    expect(swept).toBeGreaterThan(failed);
     expect(items.reduce((n, a) => n + a.count, 0)).toBeGreaterThan(50);
     // Every stored alert was also pushed to the organisation's live stream.
     expect(new Set(pushed)).toEqual(new Set(items.map((a) => a.behaviour)));

@@ -342,6 +342,15 @@ export class FlowDetector {
         bi = i;
       }
     }
+    // Failed connections are the generic name for reconnaissance; a specific behaviour past its own
+    // threshold names the flow instead (a telnet sweep is a horizontal scan even while its failures
+    // outnumber its distinct destinations). The flow stays marked either way.
+    if (bi === B_FAILED) {
+      for (let i = 0; i < ratios.length; i++) {
+        if (i !== B_FAILED && ratios[i] >= 1 && (bi === B_FAILED || ratios[i] > ratios[bi])) bi = i;
+      }
+      if (bi !== B_FAILED) bestRatio = ratios[bi];
+    }
 
     // Weak context that raises the score without alerting: a new external peer, a non-standard port.
     let weak = 0;

@@ -49,7 +49,7 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
   const tenancy = new TenancyService(store.db, clock);
   const inventory = new InventoryService(tenancy, clock);
   const credentials = new CredentialService(store.db, tenancy, clock);
-  const alerts = new AlertService(tenancy, inventory, clock);
+  const alerts = new AlertService(store.db, tenancy, inventory, clock);
   const alertHub = new AlertHub();
   const services = { store, clock, logger, tenancy, inventory, credentials, alerts, alertHub } as Services;
   // The server points the key at its configured DATA_DIR (start.ts); this default serves the CLI.
@@ -112,7 +112,9 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
   inventory.onDeviceChange(async (c, scope) => {
     await services.ledger.append(scope, { type: 'device_change', ref: c.deviceId, payload: c, time: c.at });
   });
-  alerts.onAlert(async (a, _created, scope) => {
+  // Alert versions are logged when raised, when their severity rises, and at most once a minute while they
+  // keep merging windows (AlertServiceOptions.evidenceIntervalSeconds; the rest by logPendingEvidence).
+  alerts.onEvidence(async (a, scope) => {
     await services.ledger.append(scope, { type: 'alert', ref: a.id, payload: a });
   });
   // A person's response to an alert (acknowledge, resolve, false positive) is evidence too.

@@ -3,6 +3,7 @@ import { silentLogger, systemClock } from '../../src/core';
 import { loadDemo } from '../../src/demo';
 import { startSimulator } from '../../src/demo/simulator';
 import { LiveDetection } from '../../src/modules/alerts';
+import { ledgerEntries } from '../../src/modules/ledger/schema';
 import { systemActor } from '../../src/modules/tenancy';
 import { Ingest } from '../../src/server/ingest';
 import { Metrics } from '../../src/server/metrics';
@@ -94,6 +95,16 @@ describe('live detection from MQTT', () => {
     expect(items.reduce((n, a) => n + a.count, 0)).toBeGreaterThan(50);
     // Every stored alert was also pushed to the organisation's live stream.
     expect(new Set(pushed)).toEqual(new Set(items.map((a) => a.behaviour)));
+    // The ledger holds each alert as raised and, after the drain, as it stands now (versions between
+    // are logged at most once a minute, and this run is shorter).
+    for (const a of items) {
+      const logged = (await store.db.select().from(ledgerEntries).orderBy(ledgerEntries.idx))
+        .filter((e) => e.type === 'alert' && e.ref === a.id)
+        .map((e) => e.payload as { windows: number; count: number });
+      expect(logged[0].windows, a.behaviour).toBe(1);
+      expect(logged.at(-1), a.behaviour).toMatchObject({ windows: a.windows, count: a.count });
+      expect(logged.length).toBeLessThanOrEqual(a.windows);
+    }
 
     const riverside = await services.tenancy.organisationBySlug('riverside');
     const rctx = await services.tenancy.context(systemActor(riverside.id, 'insured'));

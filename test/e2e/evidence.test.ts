@@ -29,9 +29,10 @@ describe.skipIf(!!skip)('dashboard: ledger evidence verified in the browser, and
   let page: Page;
   let alertId: string;
 
-  // Two windows of one scan: the alert as raised, then merged (two logged versions).
-  const scanWindow = (n: number) =>
-    server.world.services.alerts.record(
+  // Two windows of one scan a minute apart: the alert as raised, then merged (two logged versions).
+  const scanWindow = (n: number) => {
+    if (n > 0) server.world.clock.advance(60_000);
+    return server.world.services.alerts.record(
       server.world.orgs.acme,
       {
         behaviour: 'port_scan_horizontal',
@@ -52,6 +53,7 @@ describe.skipIf(!!skip)('dashboard: ledger evidence verified in the browser, and
       },
       'flows',
     );
+  };
 
   beforeAll(async () => {
     await ensureWebBuilt();

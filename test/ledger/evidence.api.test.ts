@@ -51,9 +51,11 @@ describe('ledger evidence API', () => {
       headers: { cookie, ...(org ? { 'x-org-id': org } : {}) },
     });
 
-  // A later window of the same behaviour merges into the open alert: a new version, logged again.
-  const scanWindow = (n: number) =>
-    world.services.alerts.record(
+  // A later window of the same behaviour, a minute on, merges into the open alert: a new version, logged
+  // (versions are logged at most once a minute while an alert keeps merging windows).
+  const scanWindow = (n: number) => {
+    if (n > 0) world.clock.advance(60_000);
+    return world.services.alerts.record(
       world.orgs.acme,
       {
         behaviour: 'port_scan_horizontal',
@@ -74,6 +76,7 @@ describe('ledger evidence API', () => {
       },
       'flows',
     );
+  };
 
   beforeAll(async () => {
     store = await freshStore('pglite');

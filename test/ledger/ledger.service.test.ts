@@ -102,14 +102,58 @@ for (const kind of ['pglite', 'postgres'] as const) {
       expect(await ledger.integrityProblems(acme.scope)).toEqual([]);
     });
 
-    it('logs every version of an alert: created and merged updates', async () => {
+    it('logs an alert when raised and when its severity rises, then at most once a minute while it merges windows', async () => {
       const { alerts } = world.services;
+      const { clock } = world;
+      const logged = async (id: string) =>
+        (await allEntries(world.orgs.acme))
+          .filter((r) => r.ref === id)
+          .map((r) => {
+            const p = r.payload as { count: number; severity: string; windows: number };
+            expect(r.type).toBe('alert');
+            return `${p.count} ${p.severity} w${p.windows}`;
+          });
       const first = await alerts.record(world.orgs.acme, alertInput(3), 'flows');
+      expect(await logged(first.id)).toEqual(['3 high w1']);
+
+      // Windows merged within the minute are stored (the dashboard shows them) but not yet logged.
+      clock.advance(5_000);
       const merged = await alerts.record(world.orgs.acme, alertInput(5), 'flows');
       expect(merged.id).toBe(first.id);
-      const rows = (await allEntries(world.orgs.acme)).filter((r) => r.ref === first.id);
-      expect(rows.map((r) => r.type)).toEqual(['alert', 'alert']);
-      expect(rows.map((r) => (r.payload as { count: number }).count)).toEqual([3, 8]);
+      expect(merged.count).toBe(8);
+      clock.advance(5_000);
+      await alerts.record(world.orgs.acme, alertInput(1), 'flows');
+      expect(await logged(first.id)).toEqual(['3 high w1']);
+      expect(await alerts.logPendingEvidence()).toBe(0); // not due: 10 s since the logged version
+
+      // A rise in severity is evidence at once.
+      clock.advance(5_000);
+      await alerts.record(world.orgs.acme, { ...alertInput(2), severity: 'critical' }, 'flows');
+      expect(await logged(first.id)).toEqual(['3 high w1', '11 critical w4']);
+
+      // A version merged since is logged by the sweep a minute after the last logged one, exactly once.
+      clock.advance(5_000);
+      await alerts.record(world.orgs.acme, alertInput(4), 'flows');
+      clock.advance(54_000);
+      expect(await alerts.logPendingEvidence()).toBe(0);
+      clock.advance(1_000);
+      expect(await alerts.logPendingEvidence()).toBe(1);
+      expect(await alerts.logPendingEvidence()).toBe(0);
+      expect(await logged(first.id)).toEqual(['3 high w1', '11 critical w4', '15 critical w5']);
+
+      // A window merged after a quiet minute is logged as it is stored; `all` logs what is pending at once.
+      clock.advance(61_000);
+      await alerts.record(world.orgs.acme, alertInput(6), 'flows');
+      clock.advance(1_000);
+      await alerts.record(world.orgs.acme, alertInput(7), 'flows');
+      expect(await alerts.logPendingEvidence({ all: true })).toBe(1);
+      expect(await logged(first.id)).toEqual([
+        '3 high w1',
+        '11 critical w4',
+        '15 critical w5',
+        '21 critical w6',
+        '28 critical w7',
+      ]);
     });
 
     it('is idempotent on (type, ref, payload) and assigns gap-free indices', async () => {

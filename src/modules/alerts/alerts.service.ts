@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Clock, invalid, isUuid, newId, notFound } from '../../core';
-import type { TenantScope } from '../../store';
+import type { Db, TenantScope } from '../../store';
 import type { DetectionAlert, Severity } from '../detection';
 import type { InventoryService } from '../inventory';
 import type { RequestContext, TenancyService } from '../tenancy';
@@ -71,6 +71,19 @@ const toView = (r: AlertRow, deviceName: string | null = null): AlertView => ({
 });
 
 export type AlertListener = (alert: AlertView, created: boolean, scope: TenantScope) => Promise<void> | void;
+/** Receives the alert versions to keep as evidence, inside the transaction that marks them logged. */
+export type EvidenceListener = (alert: AlertView, scope: TenantScope) => Promise<void> | void;
+
+export interface AlertServiceOptions {
+  /**
+   * An alert that keeps changing (every detection tick merges a window into it while an attack runs) is
+   * handed to the evidence listeners at most this often: when it is raised, whenever its severity rises,
+   * and otherwise once this long has passed since its last logged version. A version left unlogged is
+   * logged by logPendingEvidence once the interval has passed, so the ledger trails an alert by at most
+   * this (plus a tick) instead of holding a version per tick. Default 60 s.
+   */
+  evidenceIntervalSeconds?: number;
+}
 
 /** A person's response to an alert: the status it moved between, why, who, when. */
 export interface AlertTriage {
@@ -86,17 +99,31 @@ export type TriageListener = (triage: AlertTriage, scope: TenantScope) => Promis
 /** Stores detector alerts (merging repeated windows), serves them, and tells listeners as they happen. */
 export class AlertService {
   private readonly listeners: AlertListener[] = [];
+  private readonly evidenceListeners: EvidenceListener[] = [];
   private readonly triageListeners: TriageListener[] = [];
+  private readonly evidenceMs: number;
 
   constructor(
+    private readonly db: Db,
     private readonly tenancy: TenancyService,
     private readonly inventory: InventoryService,
     private readonly clock: Clock,
-  ) {}
+    opts: AlertServiceOptions = {},
+  ) {
+    this.evidenceMs = (opts.evidenceIntervalSeconds ?? 60) * 1000;
+  }
 
   /** Listeners run inside the transaction that stores the alert (the ledger appends there). */
   onAlert(fn: AlertListener): void {
     this.listeners.push(fn);
+  }
+
+  /**
+   * Listeners run inside the transaction that stores (or, for a pending version, marks) the alert, for
+   * the versions that are evidence (see AlertServiceOptions.evidenceIntervalSeconds).
+   */
+  onEvidence(fn: EvidenceListener): void {
+    this.evidenceListeners.push(fn);
   }
 
   /** Listeners run inside the triage transaction (the ledger logs each response there). */
@@ -127,6 +154,7 @@ export class AlertService {
       const now = this.clock.now();
       let row: AlertRow;
       let created = false;
+      let logVersion = true;
       if (open) {
         const prevEvidence = open.evidence as { recordIds?: string[]; totalRecords?: number };
         const evidence = {
@@ -134,8 +162,12 @@ export class AlertService {
           recordIds: [...(prevEvidence.recordIds ?? []).slice(0, 10), ...a.evidence.recordIds].slice(0, 30),
           totalRecords: (prevEvidence.totalRecords ?? open.count) + a.count,
         };
-        const severity =
-          SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity as Severity] ? a.severity : open.severity;
+        const escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity as Severity];
+        const severity = escalated ? a.severity : open.severity;
+        logVersion =
+          escalated ||
+          open.ledgerLoggedAt === null ||
+          now.getTime() - open.ledgerLoggedAt.getTime() >= this.evidenceMs;
         [row] = await s.update(
           alerts,
           {
@@ -148,6 +180,7 @@ export class AlertService {
             summary: a.summary,
             evidence,
             updatedAt: now,
+            ...(logVersion ? { ledgerWindows: open.windows + 1, ledgerLoggedAt: now } : {}),
           },
           eq(alerts.id, open.id),
         );
@@ -174,14 +207,50 @@ export class AlertService {
             sensor,
             createdAt: now,
             updatedAt: now,
+            ledgerWindows: 1,
+            ledgerLoggedAt: now,
           },
         ]);
         created = true;
       }
       const view = toView(row);
       for (const fn of this.listeners) await fn(view, created, s);
+      if (logVersion) for (const fn of this.evidenceListeners) await fn(view, s);
       return view;
     });
+  }
+
+  /**
+   * Hands each alert version not yet logged to the evidence listeners once its last logged version is
+   * evidenceIntervalSeconds old, or at once with `all` (shutdown, drain), in every organisation. Each in
+   * its own transaction, which marks it logged. Returns how many were logged.
+   */
+  async logPendingEvidence(opts: { all?: boolean } = {}): Promise<number> {
+    const now = this.clock.now();
+    const cutoff = opts.all ? now : new Date(now.getTime() - this.evidenceMs);
+    const pending = sql`${alerts.windows} > ${alerts.ledgerWindows}`;
+    const rows = await this.db
+      .select({ id: alerts.id, orgId: alerts.orgId, windows: alerts.windows })
+      .from(alerts)
+      .where(and(pending, or(isNull(alerts.ledgerLoggedAt), lte(alerts.ledgerLoggedAt, cutoff))))
+      .limit(1000);
+    let logged = 0;
+    for (const p of rows) {
+      await this.tenancy.scope(p.orgId).transaction(async (s) => {
+        // Compare and set: a version merged or logged since the read above is left for the next sweep
+        // (the update locks the row, so no version is logged twice).
+        const [row] = await s.update(
+          alerts,
+          { ledgerWindows: p.windows, ledgerLoggedAt: now },
+          and(eq(alerts.id, p.id), eq(alerts.windows, p.windows), pending) as SQL,
+        );
+        if (!row) return;
+        const view = toView(row);
+        for (const fn of this.evidenceListeners) await fn(view, s);
+        logged++;
+      });
+    }
+    return logged;
   }
 
   private filterSql(f: AlertFilter): SQL | undefined {

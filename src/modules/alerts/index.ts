@@ -7,9 +7,11 @@ export {
   type AlertFilter,
   type AlertListener,
   AlertService,
+  type AlertServiceOptions,
   type AlertStatus,
   type AlertTriage,
   type AlertView,
+  type EvidenceListener,
 } from './alerts.service';
 export { flowProblem, LiveDetection, type LiveOptions } from './live';
 export { registerAlertRoutes } from './routes';

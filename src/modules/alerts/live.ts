@@ -111,6 +111,7 @@ export class LiveDetection {
     this.timer = null;
     await this.ticking;
     await this.tick();
+    await this.alertsSvc.logPendingEvidence({ all: true });
   }
 
   private org(orgId: string): OrgState {
@@ -244,6 +245,8 @@ export class LiveDetection {
         stored++;
       }
     }
+    // Versions of alerts that went on changing and are now due as evidence.
+    await this.alertsSvc.logPendingEvidence();
     const rows = [...this.traffic.values()];
     this.traffic.clear();
     const byOrg = new Map<string, typeof rows>();
@@ -267,6 +270,8 @@ export class LiveDetection {
   /** Flush everything now (tests, shutdown): every open window closes. */
   async drain(): Promise<number> {
     for (const s of this.orgs.values()) s.flows.flushIdle(Number.POSITIVE_INFINITY);
-    return this.tick();
+    const stored = await this.tick();
+    await this.alertsSvc.logPendingEvidence({ all: true });
+    return stored;
   }
 }

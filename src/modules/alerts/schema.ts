@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   customType,
   doublePrecision,
@@ -39,6 +40,9 @@ export const alerts = pgTable(
     count: integer('count').notNull(),
     /** Detector windows merged into this alert. */
     windows: integer('windows').notNull().default(1),
+    /** `windows` of the version last handed to the evidence ledger, and when (AlertService.record). */
+    ledgerWindows: integer('ledger_windows').notNull().default(0),
+    ledgerLoggedAt: ts('ledger_logged_at'),
     evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull(),
     /** 'packets' | 'flows' | a file name for offline runs. */
     source: text('source').notNull(),
@@ -51,6 +55,8 @@ export const alerts = pgTable(
     index('alerts_org_last_idx').on(t.orgId, t.lastSeen),
     index('alerts_org_device_idx').on(t.orgId, t.deviceId),
     index('alerts_org_open_idx').on(t.orgId, t.subject, t.behaviour, t.status),
+    // Versions not yet logged: few rows, read by every detection tick (AlertService.logPendingEvidence).
+    index('alerts_evidence_pending_idx').on(t.ledgerLoggedAt).where(sql`windows > ledger_windows`),
   ],
 );
 

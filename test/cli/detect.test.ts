@@ -115,16 +115,27 @@ describe('coverwatch detect', () => {
     expect(r.stdout).toContain('10.0.0.66');
   }, 120_000);
 
-  it('exits 3 on a truncated capture, names the byte offset and leaves no scores file', async () => {
+  it('exits 3 on a truncated capture, names the byte offset and keeps the rows of every whole packet', async () => {
     const cut = join(dir, 'cut.pcap');
     // Cut inside the data of the last packet: the reader must say where that record starts.
     writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
-    const out = join(dir, 'cut.csv');
-    const r = await cli(['detect', cut, '--train', String(TRAIN), '--scores', out]);
-    expect(r.code).toBe(3);
-    const lastRecord = bytes.length - (16 + 54); // SYN frame: 14 Ethernet + 20 IP + 20 TCP
-    expect(r.stderr).toContain(`byte ${lastRecord}`);
-    expect(existsSync(out)).toBe(false);
+    const whole = await cli(['detect', pcap, '--train', String(TRAIN), '--scores', join(dir, 'whole.csv')]);
+    expect(whole.code).toBe(0);
+    const wholeRows = scoreRows(join(dir, 'whole.csv'));
+    // With --train, and with the default training (the count pass stops at the same break).
+    for (const train of [['--train', String(TRAIN)], []]) {
+      const out = join(dir, `cut${train.length}.csv`);
+      writeFileSync(out, 'id,score,alert\n1,0.1,0\n'); // an earlier run's result stays untouched
+      const r = await cli(['detect', cut, ...train, '--scores', out]);
+      expect(r.code).toBe(3);
+      const lastRecord = bytes.length - (16 + 54); // SYN frame: 14 Ethernet + 20 IP + 20 TCP
+      expect(r.stderr).toContain(`byte ${lastRecord}`);
+      expect(r.stderr).toContain(`rows scored before the error are kept in ${out}.partial`);
+      expect(readFileSync(out, 'utf8')).toBe('id,score,alert\n1,0.1,0\n');
+      const kept = scoreRows(`${out}.partial`);
+      expect(kept).toHaveLength(wholeRows.length - 1);
+      if (train.length) expect(kept).toEqual(wholeRows.slice(0, -1));
+    }
   }, 120_000);
 
   it('exits 4 when the file is missing and 3 when the format is unknown', async () => {

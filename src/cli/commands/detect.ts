@@ -8,7 +8,7 @@ import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync
 import { dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { AppError, invalid } from '../../core';
+import { AppError, invalid, isAppError } from '../../core';
 import {
   type DetectionAlert,
   detectFlowFile,
@@ -118,6 +118,7 @@ class ScoreWriter {
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
   private used = 0;
+  private count = 0;
 
   constructor(private readonly path: string) {
     this.tmp = `${path}.${process.pid}.partial`;
@@ -126,6 +127,7 @@ class ScoreWriter {
   }
 
   push(row: string): void {
+    this.count++;
     // A row is ASCII: at most one byte per character, plus the newline.
     if (this.used + row.length + 1 > this.buf.length) this.flush();
     this.used += this.buf.write(row, this.used, 'latin1');
@@ -145,6 +147,26 @@ class ScoreWriter {
       closeSync(this.fd);
     }
     renameSync(this.tmp, this.path);
+  }
+
+  /** Rows written so far, the header included. */
+  get rows(): number {
+    return this.count;
+  }
+
+  /**
+   * After bad input: keeps the rows of every record before it as `OUT.partial` (OUT itself, perhaps the
+   * result of an earlier good run, is left alone) and returns that path.
+   */
+  keepPartial(): string {
+    const partial = `${this.path}.partial`;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+    renameSync(this.tmp, partial);
+    return partial;
   }
 
   async abort(): Promise<void> {
@@ -257,7 +279,15 @@ export async function detectFile(file: string, options: DetectOptions): Promise<
     await writer.commit();
     return summary;
   } catch (e) {
-    await writer.abort();
+    // Bad input after some records: what was read before it is kept, and the error says where.
+    if (isAppError(e) && e.kind === 'invalid' && writer.rows > 1) {
+      const partial = writer.keepPartial();
+      e.details.push({
+        path: partial,
+        field: 'scores',
+        message: `the ${writer.rows - 1} rows scored before the error are kept in ${partial}`,
+      });
+    } else await writer.abort();
     throw e;
   }
 }

@@ -5,7 +5,7 @@
  * `coverwatch detect FILE --train N --scores OUT.csv`.
  */
 import { statSync } from 'node:fs';
-import { invalid } from '../../core/errors';
+import { invalid, isAppError } from '../../core/errors';
 import { type PacketFormat, type PacketRecord, readPacketFile } from '../telemetry';
 import type { DetectionAlert } from './domain/alert';
 import type { ContextSummary } from './domain/context-rules';
@@ -91,7 +91,15 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
   let train = options.train;
   let counted: number | undefined;
   if (train === undefined) {
-    counted = (await readPacketFile(path, { format }, () => {})).packets;
+    // A file that breaks off (a capture cut short) is counted up to the break: the detection pass then
+    // scores those packets and reports the same error where it stops.
+    let n = 0;
+    try {
+      counted = (await readPacketFile(path, { format }, () => void n++)).packets;
+    } catch (e) {
+      if (!isAppError(e) || e.kind !== 'invalid' || n === 0) throw e;
+      counted = n;
+    }
     train = defaultTrainPackets(counted);
   }
   if (!Number.isInteger(train) || train < 1)

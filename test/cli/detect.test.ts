@@ -76,6 +76,66 @@ function scanCapture(): Uint8Array {
   return writePcap(packets);
 }
 
+/**
+ * The camera polling of scanCapture for two minutes, then 50 SSH logins from one host to the NVR, a
+ * session every 3 s: real frames of whole TCP conversations (handshake, banner, password, refusal, close).
+ */
+function sshGuessingCapture(): Uint8Array {
+  const packets: PcapPacket[] = [];
+  let t = 1_700_000_000;
+  const frame = (src: string, dst: string, sp: number, dp: number, flags: number, len: number) =>
+    buildFrame({
+      srcMac: src === '10.0.0.66' ? '02:00:00:00:00:66' : '02:00:00:00:00:0b',
+      dstMac: src === '10.0.0.66' ? '02:00:00:00:00:0b' : '02:00:00:00:00:66',
+      ip: { src, dst },
+      tcp: { srcPort: sp, dstPort: dp, flags, payload: new Uint8Array(len) },
+    });
+  for (let i = 0; i < 2400; i++) {
+    t += 0.05;
+    const out = i % 2 === 0;
+    packets.push({
+      time: t,
+      data: buildFrame({
+        srcMac: out ? '02:00:00:00:00:0a' : '02:00:00:00:00:0b',
+        dstMac: out ? '02:00:00:00:00:0b' : '02:00:00:00:00:0a',
+        ip: { src: out ? '10.0.0.10' : '10.0.0.20', dst: out ? '10.0.0.20' : '10.0.0.10' },
+        tcp: {
+          srcPort: out ? 50_000 : 554,
+          dstPort: out ? 554 : 50_000,
+          flags: 0x18,
+          payload: new Uint8Array(out ? 120 : 1200),
+        },
+      }),
+    });
+  }
+  const [SYN, ACK, PSH, FIN] = [0x02, 0x10, 0x08, 0x01];
+  for (let i = 0; i < 50; i++) {
+    const sp = 51_000 + i;
+    const steps: [boolean, number, number][] = [
+      [true, SYN, 0],
+      [false, SYN | ACK, 0],
+      [true, ACK, 0],
+      [false, PSH | ACK, 40],
+      [true, PSH | ACK, 600],
+      [false, PSH | ACK, 80],
+      [true, FIN | ACK, 0],
+      [false, FIN | ACK, 0],
+      [true, ACK, 0],
+    ];
+    let u = t + 3 * (i + 1);
+    for (const [fromClient, flags, len] of steps) {
+      u += 0.01;
+      packets.push({
+        time: u,
+        data: fromClient
+          ? frame('10.0.0.66', '10.0.0.20', sp, 22, flags, len)
+          : frame('10.0.0.20', '10.0.0.66', 22, sp, flags, len),
+      });
+    }
+  }
+  return writePcap(packets);
+}
+
 describe('coverwatch detect', () => {
   const pcap = join(dir, 'scan.pcap');
   const bytes = scanCapture();
@@ -136,6 +196,25 @@ describe('coverwatch detect', () => {
       expect(kept).toHaveLength(wholeRows.length - 1);
       if (train.length) expect(kept).toEqual(wholeRows.slice(0, -1));
     }
+  }, 120_000);
+
+  it('names an SSH brute force in a capture: its packets are assembled into connections for the flow rules', async () => {
+    const ssh = join(dir, 'ssh.pcap');
+    writeFileSync(ssh, sshGuessingCapture());
+    const out = join(dir, 'ssh.csv');
+    const r = await cli(['detect', ssh, '--train', String(TRAIN), '--scores', out, '--json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.detector).toBe('packet');
+    expect(scoreRows(out)).toHaveLength(2400 + 50 * 9);
+    // One connection per login, plus the camera's one long session.
+    expect(summary.flows.records).toBe(51);
+    expect(summary.flows.alertRecords).toBeGreaterThan(0);
+    const bf = summary.alerts.find((a: { behaviour: string }) => a.behaviour === 'bruteforce');
+    expect(bf).toMatchObject({ subject: '10.0.0.66', technique: 'T1110' });
+    expect(summary.alertsByTechnique.T1110).toBe(1);
+    // The camera's polling is no connection-level behaviour.
+    expect(summary.alerts.filter((a: { subject: string }) => a.subject === '10.0.0.10')).toEqual([]);
   }, 120_000);
 
   it('exits 4 when the file is missing and 3 when the format is unknown', async () => {

@@ -62,6 +62,8 @@ export interface DetectSummary {
   seconds: number;
   /** Packet files: whether KitNET ran in a worker thread, and why not when one was wanted. */
   threads?: { pipelined: boolean; error: string | null };
+  /** Packet files: connection records assembled from the packets and run through the flow rules. */
+  flows?: { records: number; alertRecords: number } | null;
   baseline: { path: string; flows: number } | null;
   scores: string;
   /** The largest aggregated alerts by record count, at most 20. */
@@ -245,6 +247,7 @@ export async function detectFile(file: string, options: DetectOptions): Promise<
         recordsPerSecond: Math.round(s.packetsPerSecond),
         seconds: +s.seconds.toFixed(3),
         threads: { pipelined: s.pipelined, error: s.pipelineError },
+        flows: s.flows,
         baseline: null,
         scores: options.scores,
         alerts: alertLines(s.alerts),
@@ -298,6 +301,10 @@ function printSummary(s: DetectSummary): void {
   if (s.trainRecords) console.log(`  trained on ${s.trainRecords}, scored ${s.scored}`);
   if (s.baseline) console.log(`  baseline: ${s.baseline.flows} flows from ${s.baseline.path}`);
   console.log(`  ${s.alertRecords} ${unit} marked alert, ${s.alertCount} alerts`);
+  if (s.flows)
+    console.log(
+      `  ${s.flows.records} connections assembled from the packets, ${s.flows.alertRecords} of them part of a flow-rule alert`,
+    );
   for (const [t, n] of Object.entries(s.alertsByTechnique).sort((a, b) => b[1] - a[1]))
     console.log(`    ${t.padEnd(10)} ${n}`);
   const threads = s.threads?.pipelined ? ', KitNET in a worker thread' : '';

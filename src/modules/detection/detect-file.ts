@@ -9,6 +9,8 @@ import { invalid, isAppError } from '../../core/errors';
 import { type PacketFormat, type PacketRecord, readPacketFile } from '../telemetry';
 import type { DetectionAlert } from './domain/alert';
 import type { ContextSummary } from './domain/context-rules';
+import { FlowAssembler } from './domain/flow-assembler';
+import { FlowDetector } from './domain/flow-detector';
 import { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './domain/packet-detector';
 import { KitNetWorkerError, PipelinedPacketDetector } from './domain/pipelined-detector';
 
@@ -58,6 +60,12 @@ export interface DetectPacketFileOptions extends Omit<PacketDetectorOptions, 'tr
   pipeline?: boolean | 'auto';
   /** Fault injection for tests of those fallbacks (PipelinedPacketDetectorOptions.fault). */
   pipelineFault?: 'start' | number;
+  /**
+   * Also assemble the packets into connection records (as Zeek's conn.log) and run the flow rules on them
+   * (default true), so a port scan, a brute force, a beacon or a flood in a capture is named as such. Their
+   * alerts join the summary's; the rows stay one per packet, marked by the packet detector.
+   */
+  flows?: boolean;
 }
 
 export interface DetectPacketFileSummary {
@@ -68,6 +76,8 @@ export interface DetectPacketFileSummary {
   scored: number;
   /** Scored packets marked alert = 1. */
   alertPackets: number;
+  /** Connection records assembled from the packets and run through the flow rules, or null (flows: false). */
+  flows: { records: number; alertRecords: number } | null;
   /** Aggregated alerts per ATT&CK technique id. */
   alertsByTechnique: Record<string, number>;
   /** Packets per second of the detection pass (reading included, the counting pass excluded). */
@@ -112,8 +122,16 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
   let alertPackets = 0;
   // What the caller's callbacks were given, and what this run has produced: a run on one thread after a
   // worker failed mid-file stays silent until it passes what the failed run gave.
-  const given = { rows: 0, alerts: 0 };
-  const seen = { rows: 0, alerts: 0 };
+  const given = { rows: 0, alerts: 0, flowAlerts: 0 };
+  const seen = { rows: 0, alerts: 0, flowAlerts: 0 };
+  const flowAlert = (a: DetectionAlert) => {
+    alertsByTechnique[a.technique.id] = (alertsByTechnique[a.technique.id] ?? 0) + 1;
+    if (collectAlerts) alerts.push(a);
+    if (seen.flowAlerts++ < given.flowAlerts) return;
+    given.flowAlerts++;
+    options.onAlert?.(a);
+  };
+  let flows = options.flows === false ? null : new FlowSide(flowAlert);
   const detectorOptions: PacketDetectorOptions = {
     ...options,
     trainPackets: train,
@@ -151,13 +169,18 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     : null;
   if (pipelined) {
     try {
-      read = await readPacketFile(path, { format }, (p: PacketRecord) => pipelined.push(p));
+      read = await readPacketFile(path, { format }, (p: PacketRecord) => {
+        pipelined.push(p);
+        flows?.push(p);
+      });
       await pipelined.finish();
+      flows?.finish();
       calibration = pipelined.calibration();
     } catch (e) {
       if (!(e instanceof KitNetWorkerError)) {
         // The file is at fault: give the verdicts of every packet read before it, as on one thread.
         await pipelined.finish().catch(() => pipelined.abort());
+        flows?.finish();
         throw e;
       }
       await pipelined.abort();
@@ -169,14 +192,20 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
       alertPackets = 0;
       seen.rows = 0;
       seen.alerts = 0;
+      seen.flowAlerts = 0;
+      if (flows) flows = new FlowSide(flowAlert);
     }
   }
   if (!read || !calibration) {
     const detector = new PacketDetector(detectorOptions);
     try {
-      read = await readPacketFile(path, { format }, (p: PacketRecord) => verdict(detector.process(p)));
+      read = await readPacketFile(path, { format }, (p: PacketRecord) => {
+        verdict(detector.process(p));
+        flows?.push(p);
+      });
     } finally {
       detector.flush();
+      flows?.finish();
     }
     if (read.packets >= train) options.onDone?.(detector);
     calibration = detector.calibration();
@@ -193,6 +222,7 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     trainPackets: train,
     scored,
     alertPackets,
+    flows: flows ? { records: flows.records, alertRecords: flows.alertRecords } : null,
     alertsByTechnique,
     packetsPerSecond: seconds > 0 ? read.packets / seconds : 0,
     pipelined: pipelined !== null && pipelineError === null,
@@ -202,6 +232,31 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
     context: calibration.context,
     alerts,
   };
+}
+
+/** Packets assembled into connection records, scored by the flow rules as they complete. */
+class FlowSide {
+  records = 0;
+  alertRecords = 0;
+  private readonly detector: FlowDetector;
+  private readonly assembler: FlowAssembler;
+
+  constructor(onAlert: (a: DetectionAlert) => void) {
+    this.detector = new FlowDetector({ onAlert });
+    this.assembler = new FlowAssembler((f) => {
+      this.records++;
+      if (this.detector.score(f).alert) this.alertRecords++;
+    });
+  }
+
+  push(p: PacketRecord): void {
+    this.assembler.push(p);
+  }
+
+  finish(): void {
+    this.assembler.flush();
+    this.detector.flush();
+  }
 }
 
 function wantsPipeline(options: DetectPacketFileOptions, counted: number | undefined): boolean {

@@ -9,6 +9,9 @@ import { BEHAVIOURS, type FlowBehaviour, severityOf } from './flow-rules';
 /** Distinct peers / ports are counted exactly up to this many, then reported as "at least". */
 const DISTINCT_CAP = 4096;
 
+const FAILED = BEHAVIOURS.indexOf('failed_connections');
+const SCANS = [BEHAVIOURS.indexOf('port_scan_horizontal'), BEHAVIOURS.indexOf('port_scan_vertical')];
+
 interface OpenAlert {
   behaviour: FlowBehaviour;
   subject: string;
@@ -56,6 +59,18 @@ export class FlowAlertAggregator {
       slots = new Array(BEHAVIOURS.length);
       this.open.set(subject, slots);
     }
+    // Reconnaissance is one alert: a failure of a device whose sweep is already a scan joins the scan, and
+    // a scan that opens takes in the failures that led up to it (a telnet sweep's first probes count as
+    // failed connections until it has reached enough hosts to be named a scan).
+    if (behaviourIndex === FAILED) {
+      for (const k of SCANS) {
+        const scan = slots[k];
+        if (scan && flow.ts - scan.lastSeen <= this.gapSeconds) {
+          this.record(scan, flow, score);
+          return;
+        }
+      }
+    }
     let a = slots[behaviourIndex];
     if (a && (flow.ts - a.lastSeen > this.gapSeconds || a.technique.id !== technique.id)) {
       this.close(a);
@@ -81,7 +96,22 @@ export class FlowAlertAggregator {
       };
       slots[behaviourIndex] = a;
       this.openCount++;
+      const failed = slots[FAILED];
+      if (SCANS.includes(behaviourIndex) && failed && flow.ts - failed.lastSeen <= this.gapSeconds) {
+        absorb(a, failed, this.recordIdCap);
+        slots[FAILED] = undefined;
+        this.openCount--;
+      }
     }
+    this.record(a, flow, score);
+    if (ratio > a.maxRatio) {
+      a.maxRatio = ratio;
+      a.metric = metric;
+    }
+  }
+
+  /** Counts one flow into an open window. */
+  private record(a: OpenAlert, flow: FlowRecord, score: number): void {
     a.count++;
     if (flow.ts > a.lastSeen) a.lastSeen = flow.ts;
     if (a.recordIds.length < this.recordIdCap) a.recordIds.push(flow.uid);
@@ -89,10 +119,6 @@ export class FlowAlertAggregator {
     if (a.ports.size < DISTINCT_CAP) a.ports.add(flow.respPort);
     a.origBytes += flow.origBytes ?? 0;
     a.origPkts += flow.origPkts ?? 0;
-    if (ratio > a.maxRatio) {
-      a.maxRatio = ratio;
-      a.metric = metric;
-    }
     if (score > a.maxScore) a.maxScore = score;
   }
 
@@ -155,6 +181,19 @@ export class FlowAlertAggregator {
     this.closed.push(alert);
     this.onAlert?.(alert);
   }
+}
+
+/** Moves the flows of window `from` (earlier, never emitted) into window `into`. */
+function absorb(into: OpenAlert, from: OpenAlert, recordIdCap: number): void {
+  into.count += from.count;
+  into.firstSeen = Math.min(into.firstSeen, from.firstSeen);
+  into.lastSeen = Math.max(into.lastSeen, from.lastSeen);
+  into.recordIds = [...from.recordIds, ...into.recordIds].slice(0, recordIdCap);
+  for (const p of from.peers) if (into.peers.size < DISTINCT_CAP) into.peers.add(p);
+  for (const p of from.ports) if (into.ports.size < DISTINCT_CAP) into.ports.add(p);
+  into.origBytes += from.origBytes;
+  into.origPkts += from.origPkts;
+  into.maxScore = Math.max(into.maxScore, from.maxScore);
 }
 
 const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;

@@ -280,6 +280,28 @@ describe('FlowDetector', () => {
     expect(verdicts.slice(0, -1).some((v) => v.alert)).toBe(false);
   });
 
+  it("raises one alert for a Mirai telnet sweep: its first failures and its 2323 probes join the scan's", () => {
+    // 25 probes a second to random addresses, 9 in 10 on port 23 and 1 in 10 on 2323, most unanswered.
+    const flows = Array.from({ length: 1500 }, (_, i) => {
+      const f = synOnly({
+        ts: T0 + i * 0.04,
+        origHost: '192.168.1.195',
+        respHost: `${1 + ((i * 97) % 223)}.${(i * 31) % 256}.${(i * 7) % 256}.${1 + (i % 254)}`,
+        respPort: i % 10 === 9 ? 2323 : 23,
+      });
+      return i % 5 === 0 ? { ...f, connState: 'REJ', history: 'Sr' } : f;
+    });
+    const { verdicts, alerts } = run(new FlowDetector(), flows);
+    expect(alerts.map((a) => `${a.behaviour} ${a.technique.id}`)).toEqual(['port_scan_horizontal T1046']);
+    const scan = alerts[0];
+    // Every marked flow is in the one alert, the failures before the scan was named included.
+    const marked = verdicts.filter((v) => v.alert).length;
+    expect(marked).toBeGreaterThan(1400);
+    expect(scan.count).toBe(marked);
+    expect(scan.evidence.ports).toEqual(expect.arrayContaining([23, 2323]));
+    expect(scan.firstSeen).toBe(flows.findIndex((_, i) => verdicts[i].alert) * 0.04 + T0);
+  });
+
   it('names many failed connections to scattered hosts and ports active scanning (T1595)', () => {
     const flows = Array.from({ length: 120 }, (_, i) =>
       synOnly({ ts: T0 + i * 0.5, respHost: `203.0.${i}.${(i * 37) % 250}`, respPort: 1000 + i * 17 }),

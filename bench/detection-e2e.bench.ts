@@ -141,8 +141,8 @@ export async function run(): Promise<Row[]> {
   let packetsSeen = 0;
   let onPackets: (() => void) | null = null;
   const packets = live.packets.bind(live);
-  live.packets = (orgId, sensor, pcap) => {
-    const r = packets(orgId, sensor, pcap);
+  live.packets = async (orgId, sensor, pcap) => {
+    const r = await packets(orgId, sensor, pcap);
     packetsSeen += r.packets;
     onPackets?.();
     return r;

@@ -127,7 +127,7 @@ export function wireDetection(ingest: Ingest, live: LiveDetection, metrics: Metr
       throw new Error(`no valid flow in the batch (first: ${r.rejected[0].reason})`);
   });
   ingest.on('packets', async (m) => {
-    const r = live.packets(m.identity.orgId, m.identity.clientName, m.payload);
+    const r = await live.packets(m.identity.orgId, m.identity.clientName, m.payload);
     if (r.error) throw new Error(`packets batch after ${r.packets} packets: ${r.error}`);
   });
 }

@@ -4,7 +4,7 @@ import type { Db, TenantScope } from '../../store';
 import type { DetectionAlert, Severity } from '../detection';
 import type { InventoryService } from '../inventory';
 import type { RequestContext, TenancyService } from '../tenancy';
-import { alerts, trafficMinutes } from './schema';
+import { alerts, detectorSnapshots, trafficMinutes } from './schema';
 
 type AlertRow = typeof alerts.$inferSelect;
 
@@ -218,6 +218,24 @@ export class AlertService {
       if (logVersion) for (const fn of this.evidenceListeners) await fn(view, s);
       return view;
     });
+  }
+
+  /** Stores a detector's state under `key` (one row per key, replaced), for a restart or a takeover. */
+  async saveDetectorState(orgId: string, key: string, state: Uint8Array): Promise<void> {
+    const scope = this.tenancy.scope(orgId);
+    const takenAt = this.clock.now();
+    await scope.transaction(async (s) => {
+      const [row] = await s.update(detectorSnapshots, { state, takenAt }, eq(detectorSnapshots.key, key));
+      if (!row) await s.insert(detectorSnapshots, [{ id: newId(), key, state, takenAt }]);
+    });
+  }
+
+  /** The detector state last stored under `key`, or null. */
+  async detectorState(orgId: string, key: string): Promise<{ state: Uint8Array; takenAt: Date } | null> {
+    const [row] = await this.tenancy
+      .scope(orgId)
+      .select(detectorSnapshots, eq(detectorSnapshots.key, key), { limit: 1 });
+    return row ? { state: row.state, takenAt: row.takenAt } : null;
   }
 
   /**

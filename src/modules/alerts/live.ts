@@ -10,6 +10,11 @@ export interface LiveOptions {
   alertGapSeconds?: number;
   /** How often open windows are flushed to stored alerts and traffic counters written (ms). */
   tickMs?: number;
+  /**
+   * How often each sensor's packet model is stored (ms, default 5 minutes; also on stop), so a restarted
+   * server, or another worker taking over the sensor, continues from it instead of training again.
+   */
+  snapshotMs?: number;
 }
 
 interface OrgState {
@@ -21,7 +26,12 @@ interface SensorState {
   packets: PacketDetector;
   assembler: FlowAssembler;
   pending: DetectionAlert[];
+  /** Packets since the model was last stored. */
+  unsaved: number;
 }
+
+/** detector_snapshots key of a sensor's packet model. */
+const snapshotKey = (sensor: string) => `packets:${sensor}`;
 
 const FLOW_FIELDS: (keyof FlowRecord)[] = [
   'uid',
@@ -82,6 +92,9 @@ export class LiveDetection {
     }
   >();
   private timer: NodeJS.Timeout | null = null;
+  /** Sensors whose model is being loaded: batches that arrive meanwhile wait for the same load. */
+  private readonly loading = new Map<string, Promise<SensorState & { orgId: string; sensor: string }>>();
+  private lastSnapshot = 0;
   private readonly gap: number;
   private ticking: Promise<void> = Promise.resolve();
 
@@ -112,6 +125,27 @@ export class LiveDetection {
     await this.ticking;
     await this.tick();
     await this.alertsSvc.logPendingEvidence({ all: true });
+    await this.saveModels();
+  }
+
+  /** Stores the packet model of every sensor that saw packets since its last store. */
+  async saveModels(): Promise<number> {
+    let saved = 0;
+    for (const s of this.sensors.values()) {
+      if (s.unsaved === 0) continue;
+      const state = s.packets.snapshot();
+      s.unsaved = 0;
+      await this.alertsSvc.saveDetectorState(s.orgId, snapshotKey(s.sensor), state);
+      saved++;
+    }
+    this.lastSnapshot = this.clock.now().getTime();
+    return saved;
+  }
+
+  /** Packets a sensor's model has seen (restored ones included) and whether it has finished training. */
+  sensorModel(orgId: string, sensor: string): { packets: number; trained: boolean } | null {
+    const s = this.sensors.get(`${orgId}|${sensor}`);
+    return s ? { packets: s.packets.processedPackets, trained: s.packets.trained } : null;
   }
 
   private org(orgId: string): OrgState {
@@ -188,27 +222,60 @@ export class LiveDetection {
     return { accepted, rejected };
   }
 
-  /** A batch of packets as a classic pcap file (global header + records). */
-  packets(orgId: string, sensor: string, pcap: Uint8Array): { packets: number; error: string | null } {
+  /**
+   * A sensor's state: its packet model as last stored (a restart, or a worker taking over), else a new
+   * model that trains on the sensor's first packets. A stored model that cannot be read is logged and
+   * replaced by a new one.
+   */
+  private async sensor(
+    orgId: string,
+    sensor: string,
+  ): Promise<SensorState & { orgId: string; sensor: string }> {
     const key = `${orgId}|${sensor}`;
-    let s = this.sensors.get(key);
-    const org = this.org(orgId);
-    if (!s) {
-      const pending: DetectionAlert[] = [];
-      const detector = new PacketDetector({
-        trainPackets: this.opts.packetTrainPackets ?? 20_000,
-        alertWindowSeconds: this.gap,
-        onAlert: (a) => pending.push(a),
-      });
-      const assembler = new FlowAssembler((f) => this.scoreFlow(orgId, org, f), {
-        uidPrefix: `P${sensor.slice(0, 4)}`,
-      });
-      s = { orgId, sensor, packets: detector, assembler, pending };
-      this.sensors.set(key, s);
+    const have = this.sensors.get(key);
+    if (have) return have;
+    let load = this.loading.get(key);
+    if (!load) {
+      load = (async () => {
+        const pending: DetectionAlert[] = [];
+        const onAlert = (a: DetectionAlert) => pending.push(a);
+        let detector: PacketDetector | null = null;
+        const stored = await this.alertsSvc.detectorState(orgId, snapshotKey(sensor));
+        if (stored) {
+          try {
+            detector = PacketDetector.restore(stored.state, { onAlert });
+          } catch (e) {
+            this.logger.warn({ err: e, orgId, sensor }, 'stored packet model unreadable; training a new one');
+          }
+        }
+        detector ??= new PacketDetector({
+          trainPackets: this.opts.packetTrainPackets ?? 20_000,
+          alertWindowSeconds: this.gap,
+          onAlert,
+        });
+        const org = this.org(orgId);
+        const assembler = new FlowAssembler((f) => this.scoreFlow(orgId, org, f), {
+          uidPrefix: `P${sensor.slice(0, 4)}`,
+        });
+        const s = { orgId, sensor, packets: detector, assembler, pending, unsaved: 0 };
+        this.sensors.set(key, s);
+        return s;
+      })();
+      this.loading.set(key, load);
+      load.finally(() => this.loading.delete(key)).catch(() => {});
     }
+    return load;
+  }
+
+  /** A batch of packets as a classic pcap file (global header + records). */
+  async packets(
+    orgId: string,
+    sensor: string,
+    pcap: Uint8Array,
+  ): Promise<{ packets: number; error: string | null }> {
+    const st = await this.sensor(orgId, sensor);
     // Each message is a whole pcap: a fresh reader per batch, the same detector and assembler.
     let n = 0;
-    const st = s;
     const reader = new PcapReader((p: PacketRecord) => {
       n++;
       st.packets.process(p);
@@ -221,6 +288,8 @@ export class LiveDetection {
       return { packets: n, error: null };
     } catch (e) {
       return { packets: n, error: (e as Error).message };
+    } finally {
+      st.unsaved += n;
     }
   }
 
@@ -247,6 +316,8 @@ export class LiveDetection {
     }
     // Versions of alerts that went on changing and are now due as evidence.
     await this.alertsSvc.logPendingEvidence();
+    if (this.clock.now().getTime() - this.lastSnapshot >= (this.opts.snapshotMs ?? 300_000))
+      await this.saveModels();
     const rows = [...this.traffic.values()];
     this.traffic.clear();
     const byOrg = new Map<string, typeof rows>();

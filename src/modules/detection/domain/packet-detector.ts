@@ -225,6 +225,11 @@ export class PacketDetector {
     this.context = new ContextModel();
   }
 
+  /** Packets processed since the model was created (across snapshots). */
+  get processedPackets(): number {
+    return this.processed;
+  }
+
   get trained(): boolean {
     return this.processed >= this.trainPackets;
   }

@@ -148,8 +148,8 @@ export async function run(): Promise<Row[]> {
     return r;
   };
   const flows = live.flows.bind(live);
-  live.flows = (orgId, batch) => {
-    const r = flows(orgId, batch);
+  live.flows = async (orgId, batch) => {
+    const r = await flows(orgId, batch);
     scored += r.accepted;
     onScored?.();
     return r;

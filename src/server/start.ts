@@ -121,7 +121,7 @@ export function wireDetection(ingest: Ingest, live: LiveDetection, metrics: Metr
     } catch (e) {
       throw new Error(`flows payload is not JSON: ${(e as Error).message}`);
     }
-    const r = live.flows(m.identity.orgId, batch);
+    const r = await live.flows(m.identity.orgId, batch);
     for (const x of r.rejected) metrics.ingestRejected.inc({ reason: `flow: ${x.reason}` });
     if (r.accepted === 0 && r.rejected.length)
       throw new Error(`no valid flow in the batch (first: ${r.rejected[0].reason})`);

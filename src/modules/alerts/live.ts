@@ -20,6 +20,8 @@ export interface LiveOptions {
 interface OrgState {
   flows: FlowDetector;
   pending: DetectionAlert[];
+  /** Flows since the detector was last stored. */
+  unsaved: number;
 }
 
 interface SensorState {
@@ -30,8 +32,9 @@ interface SensorState {
   unsaved: number;
 }
 
-/** detector_snapshots key of a sensor's packet model. */
+/** detector_snapshots keys: a sensor's packet model, and the organisation's flow detector. */
 const snapshotKey = (sensor: string) => `packets:${sensor}`;
+const FLOWS_KEY = 'flows';
 
 const FLOW_FIELDS: (keyof FlowRecord)[] = [
   'uid',
@@ -92,8 +95,8 @@ export class LiveDetection {
     }
   >();
   private timer: NodeJS.Timeout | null = null;
-  /** Sensors whose model is being loaded: batches that arrive meanwhile wait for the same load. */
-  private readonly loading = new Map<string, Promise<SensorState & { orgId: string; sensor: string }>>();
+  /** States being loaded from the database: batches that arrive meanwhile wait for the same load. */
+  private readonly loading = new Map<string, Promise<unknown>>();
   private lastSnapshot = 0;
   private readonly gap: number;
   private ticking: Promise<void> = Promise.resolve();
@@ -128,9 +131,16 @@ export class LiveDetection {
     await this.saveModels();
   }
 
-  /** Stores the packet model of every sensor that saw packets since its last store. */
+  /** Stores every flow detector and sensor packet model that saw records since its last store. */
   async saveModels(): Promise<number> {
     let saved = 0;
+    for (const [orgId, s] of this.orgs) {
+      if (s.unsaved === 0) continue;
+      const state = s.flows.snapshot();
+      s.unsaved = 0;
+      await this.alertsSvc.saveDetectorState(orgId, FLOWS_KEY, state);
+      saved++;
+    }
     for (const s of this.sensors.values()) {
       if (s.unsaved === 0) continue;
       const state = s.packets.snapshot();
@@ -148,20 +158,46 @@ export class LiveDetection {
     return s ? { packets: s.packets.processedPackets, trained: s.packets.trained } : null;
   }
 
-  private org(orgId: string): OrgState {
-    let s = this.orgs.get(orgId);
-    if (!s) {
-      const pending: DetectionAlert[] = [];
-      s = {
-        pending,
-        flows: new FlowDetector({
-          thresholds: { alertGapSeconds: this.gap },
-          onAlert: (a) => pending.push(a),
-        }),
-      };
-      this.orgs.set(orgId, s);
+  /** One load per key at a time: callers that arrive while it runs get the same result. */
+  private once<T>(key: string, have: T | undefined, load: () => Promise<T>): Promise<T> {
+    if (have) return Promise.resolve(have);
+    let p = this.loading.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = load();
+      this.loading.set(key, p);
+      p.finally(() => this.loading.delete(key)).catch(() => {});
     }
-    return s;
+    return p;
+  }
+
+  /** A detector as last stored under `key`, or null (none stored, or unreadable: logged). */
+  private async restored<T>(
+    orgId: string,
+    key: string,
+    restore: (state: Uint8Array) => T,
+  ): Promise<T | null> {
+    const stored = await this.alertsSvc.detectorState(orgId, key);
+    if (!stored) return null;
+    try {
+      return restore(stored.state);
+    } catch (e) {
+      this.logger.warn({ err: e, orgId, key }, 'stored detector state unreadable; starting a new one');
+      return null;
+    }
+  }
+
+  /** The organisation's flow detector: as last stored (a restart, a takeover), else a new one. */
+  private orgState(orgId: string): Promise<OrgState> {
+    return this.once(`flows|${orgId}`, this.orgs.get(orgId), async () => {
+      const pending: DetectionAlert[] = [];
+      const onAlert = (a: DetectionAlert) => pending.push(a);
+      const flows =
+        (await this.restored(orgId, FLOWS_KEY, (b) => FlowDetector.restore(b, { onAlert }))) ??
+        new FlowDetector({ thresholds: { alertGapSeconds: this.gap }, onAlert });
+      const s = { pending, flows, unsaved: 0 };
+      this.orgs.set(orgId, s);
+      return s;
+    });
   }
 
   private count(
@@ -188,6 +224,7 @@ export class LiveDetection {
 
   private scoreFlow(orgId: string, state: OrgState, f: FlowRecord): boolean {
     const v = state.flows.score(f);
+    state.unsaved++;
     this.count(
       orgId,
       f.origHost,
@@ -201,10 +238,13 @@ export class LiveDetection {
   }
 
   /** A batch of flows; bad records are skipped with a reason, the rest are scored. */
-  flows(orgId: string, batch: unknown): { accepted: number; rejected: { index: number; reason: string }[] } {
+  async flows(
+    orgId: string,
+    batch: unknown,
+  ): Promise<{ accepted: number; rejected: { index: number; reason: string }[] }> {
     if (!Array.isArray(batch))
       return { accepted: 0, rejected: [{ index: -1, reason: 'payload must be a JSON array of flows' }] };
-    const state = this.org(orgId);
+    const state = await this.orgState(orgId);
     const rejected: { index: number; reason: string }[] = [];
     let accepted = 0;
     batch.forEach((raw, index) => {
@@ -224,47 +264,28 @@ export class LiveDetection {
 
   /**
    * A sensor's state: its packet model as last stored (a restart, or a worker taking over), else a new
-   * model that trains on the sensor's first packets. A stored model that cannot be read is logged and
-   * replaced by a new one.
+   * model that trains on the sensor's first packets.
    */
-  private async sensor(
-    orgId: string,
-    sensor: string,
-  ): Promise<SensorState & { orgId: string; sensor: string }> {
+  private sensor(orgId: string, sensor: string): Promise<SensorState & { orgId: string; sensor: string }> {
     const key = `${orgId}|${sensor}`;
-    const have = this.sensors.get(key);
-    if (have) return have;
-    let load = this.loading.get(key);
-    if (!load) {
-      load = (async () => {
-        const pending: DetectionAlert[] = [];
-        const onAlert = (a: DetectionAlert) => pending.push(a);
-        let detector: PacketDetector | null = null;
-        const stored = await this.alertsSvc.detectorState(orgId, snapshotKey(sensor));
-        if (stored) {
-          try {
-            detector = PacketDetector.restore(stored.state, { onAlert });
-          } catch (e) {
-            this.logger.warn({ err: e, orgId, sensor }, 'stored packet model unreadable; training a new one');
-          }
-        }
-        detector ??= new PacketDetector({
+    return this.once(`packets|${key}`, this.sensors.get(key), async () => {
+      const pending: DetectionAlert[] = [];
+      const onAlert = (a: DetectionAlert) => pending.push(a);
+      const detector =
+        (await this.restored(orgId, snapshotKey(sensor), (b) => PacketDetector.restore(b, { onAlert }))) ??
+        new PacketDetector({
           trainPackets: this.opts.packetTrainPackets ?? 20_000,
           alertWindowSeconds: this.gap,
           onAlert,
         });
-        const org = this.org(orgId);
-        const assembler = new FlowAssembler((f) => this.scoreFlow(orgId, org, f), {
-          uidPrefix: `P${sensor.slice(0, 4)}`,
-        });
-        const s = { orgId, sensor, packets: detector, assembler, pending, unsaved: 0 };
-        this.sensors.set(key, s);
-        return s;
-      })();
-      this.loading.set(key, load);
-      load.finally(() => this.loading.delete(key)).catch(() => {});
-    }
-    return load;
+      const org = await this.orgState(orgId);
+      const assembler = new FlowAssembler((f) => this.scoreFlow(orgId, org, f), {
+        uidPrefix: `P${sensor.slice(0, 4)}`,
+      });
+      const s = { orgId, sensor, packets: detector, assembler, pending, unsaved: 0 };
+      this.sensors.set(key, s);
+      return s;
+    });
   }
 
   /** A batch of packets as a classic pcap file (global header + records). */

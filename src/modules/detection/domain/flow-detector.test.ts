@@ -610,3 +610,41 @@ describe('FlowDetector alert quality', () => {
     expect(verdicts.get(guesses.at(-1)!.uid)).toBe(true);
   });
 });
+
+describe('FlowDetector snapshots', () => {
+  it('refuses bytes that are not a flow detector snapshot, naming the offset', () => {
+    const det = new FlowDetector();
+    det.score(synOnly({ ts: T0, respHost: '203.0.113.9', respPort: 23 }));
+    const bytes = det.snapshot();
+    const cases: [Uint8Array, RegExp][] = [
+      [Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), /not a flow detector snapshot/],
+      [bytes.slice(0, bytes.length - 9), /truncat|short|end/i],
+      [Uint8Array.from([...bytes, 0]), /trailing/],
+    ];
+    for (const [b, message] of cases) {
+      let error: unknown;
+      try {
+        FlowDetector.restore(b);
+      } catch (e) {
+        error = e;
+      }
+      expect(isAppError(error), String(error)).toBe(true);
+      expect(String((error as Error).message)).toMatch(message);
+    }
+    // A table whose sizes disagree is refused, naming where it starts. With no options and no baseline
+    // the first table follows magic, version, "{}", scoring, three counters and two empty lists.
+    const tableAt = 4 + 4 + (4 + 2) + 4 + 3 * 8 + 4 + (4 + 4);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(view.getUint32(tableAt, true)).toBe(1024); // the sources table's initial capacity
+    const broken = bytes.slice();
+    new DataView(broken.buffer).setUint32(tableAt, 2048, true);
+    let error: unknown;
+    try {
+      FlowDetector.restore(broken);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toMatch(/state table does not fit/);
+    expect(isAppError(error) && error.details[0].offset).toBe(tableAt);
+  });
+});

@@ -10,7 +10,7 @@
  * Decayed counters stand in for sliding windows: a counter with time constant tau fed at rate r settles
  * at r * tau, so "n distinct in about tau seconds" is a threshold on the counter.
  */
-import { conflict } from '../../../core/errors';
+import { conflict, invalid } from '../../../core/errors';
 import type { FlowRecord } from '../../telemetry/domain/records';
 import type { AttackTechnique, DetectionAlert } from './alert';
 import { FlowAlertAggregator } from './flow-alerts';
@@ -35,6 +35,10 @@ import {
   TECHNIQUES,
 } from './flow-rules';
 import { decay, hashA, hashB, KeyedTable } from './flow-state';
+import { ByteWriter, openSnapshot } from './snapshot';
+
+const SNAPSHOT_MAGIC = 0x43574644; // "CWFD"
+const SNAPSHOT_VERSION = 1;
 
 const B_HORIZONTAL = BEHAVIOUR_INDEX.port_scan_horizontal;
 const B_VERTICAL = BEHAVIOUR_INDEX.port_scan_vertical;
@@ -112,7 +116,10 @@ export class FlowDetector {
   private lastTs = 0;
   baselineFlows = 0;
 
+  private readonly options: FlowDetectorOptions;
+
   constructor(opts: FlowDetectorOptions = {}) {
+    this.options = opts;
     this.thresholds = resolveThresholds(opts.thresholds);
     this.maxSources = opts.maxSources ?? 65_536;
     this.maxChannels = opts.maxChannels ?? 1 << 18;
@@ -168,6 +175,42 @@ export class FlowDetector {
   /** Closes all alert windows and returns every alert raised so far. */
   flush(): DetectionAlert[] {
     return this.aggregator.flush();
+  }
+
+  /**
+   * The whole state (the four tables, the baseline, counters, options), versioned, so a restarted
+   * server or another worker continues with the same decayed counts and beacon histories. Open alert
+   * windows are not kept (the live path stores them every tick).
+   */
+  snapshot(): Uint8Array {
+    const w = new ByteWriter();
+    w.u32(SNAPSHOT_MAGIC);
+    w.u32(SNAPSHOT_VERSION);
+    const { onAlert, ...options } = this.options;
+    w.string(JSON.stringify(options));
+    w.u32(this.scoring ? 1 : 0);
+    w.f64(this.flows);
+    w.f64(this.lastTs);
+    w.f64(this.baselineFlows);
+    w.f64s(Float64Array.from(this.baselinePorts));
+    w.strings([...this.baselineDestinations]);
+    for (const t of [this.sources, this.services, this.peers, this.channels]) t.write(w);
+    return w.bytes();
+  }
+
+  static restore(bytes: Uint8Array, hooks: { onAlert?: (alert: DetectionAlert) => void } = {}): FlowDetector {
+    const r = openSnapshot(bytes, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 'flow detector');
+    const options = JSON.parse(r.string()) as FlowDetectorOptions;
+    const d = new FlowDetector({ ...options, onAlert: hooks.onAlert });
+    d.scoring = r.u32() === 1;
+    d.flows = r.f64();
+    d.lastTs = r.f64();
+    d.baselineFlows = r.f64();
+    for (const p of r.f64s()) d.baselinePorts.add(p);
+    for (const h of r.strings()) d.baselineDestinations.add(h);
+    for (const t of [d.sources, d.services, d.peers, d.channels]) t.read(r);
+    if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
+    return d;
   }
 
   get alerts(): readonly DetectionAlert[] {

@@ -1,3 +1,6 @@
+import { invalid } from '../../../core/errors';
+import type { ByteReader, ByteWriter } from './snapshot';
+
 /**
  * Bounded per-key state for the flow detector: an open-addressing hash table whose keys are four int32
  * words and whose values are a fixed number of float64 fields in one typed array. No allocation per
@@ -144,6 +147,48 @@ export class KeyedTable {
       this.values.set(values.subarray(s * fields, (s + 1) * fields), t * fields);
     }
     this.evicted += before - this.size;
+  }
+
+  /** The table as it stands (keys, slots, values), for a detector snapshot. */
+  write(w: ByteWriter): void {
+    w.u32(this.capacity);
+    w.u32(this.size);
+    w.f64(this.evicted);
+    w.i32s(this.keys);
+    w.i32s(Int32Array.from(this.used));
+    w.f64s(this.lastSeen);
+    w.f64s(this.values);
+  }
+
+  /** Replaces the table with one written by `write` (of a table with the same fields). */
+  read(r: ByteReader): void {
+    const at = r.offset;
+    const capacity = r.u32();
+    const size = r.u32();
+    const evicted = r.f64();
+    const keys = r.i32s();
+    const used = Uint8Array.from(r.i32s());
+    const lastSeen = r.f64s();
+    const values = r.f64s();
+    const ok =
+      capacity >= 16 &&
+      (capacity & (capacity - 1)) === 0 &&
+      capacity <= this.maxCapacity &&
+      keys.length === capacity * 4 &&
+      used.length === capacity &&
+      lastSeen.length === capacity &&
+      values.length === capacity * this.fields &&
+      size === used.reduce((n, u) => n + u, 0);
+    if (!ok)
+      throw invalid('flow detector snapshot: a state table does not fit', [{ offset: at, message: 'table' }]);
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.size = size;
+    this.evicted = evicted;
+    this.keys = keys;
+    this.used = used;
+    this.lastSeen = lastSeen;
+    this.values = values;
   }
 
   /** Approximate bytes held. */

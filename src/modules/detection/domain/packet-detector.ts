@@ -25,7 +25,7 @@ import type { DetectionAlert } from './alert';
 import { CONTEXT_WEIGHT, ContextModel, type ContextSummary } from './context-rules';
 import { KitNet } from './kitnet';
 import { PacketAlerts } from './packet-alerts';
-import { ByteReader, ByteWriter } from './snapshot';
+import { ByteWriter, openSnapshot } from './snapshot';
 import { ScoreCalibrator, type ThresholdFit } from './threshold';
 
 export interface PacketDetectorOptions {
@@ -292,14 +292,7 @@ export class PacketDetector {
     bytes: Uint8Array,
     hooks: { onAlert?: (alert: DetectionAlert) => void } = {},
   ): PacketDetector {
-    const r = new ByteReader(bytes);
-    if (r.u32() !== SNAPSHOT_MAGIC)
-      throw invalid('not a packet detector snapshot', [{ offset: 0, message: 'magic' }]);
-    const version = r.u32();
-    if (version !== SNAPSHOT_VERSION)
-      throw invalid(`unsupported snapshot version ${version}`, [
-        { offset: 4, message: `expected ${SNAPSHOT_VERSION}` },
-      ]);
+    const r = openSnapshot(bytes, SNAPSHOT_MAGIC, SNAPSHOT_VERSION, 'packet detector');
     const options = JSON.parse(r.string()) as PacketDetectorOptions;
     const d = new PacketDetector({ ...options, onAlert: hooks.onAlert });
     d.processed = r.f64();

@@ -67,6 +67,20 @@ export class ByteWriter {
   }
 }
 
+/**
+ * Opens a snapshot: checks its magic number and version, and returns a reader at its first section.
+ * `what` names the kind in the error ("packet detector").
+ */
+export function openSnapshot(bytes: Uint8Array, magic: number, version: number, what: string): ByteReader {
+  const r = new ByteReader(bytes);
+  if (bytes.length < 8 || r.u32() !== magic)
+    throw invalid(`not a ${what} snapshot`, [{ offset: 0, message: 'magic' }]);
+  const got = r.u32();
+  if (got !== version)
+    throw invalid(`unsupported snapshot version ${got}`, [{ offset: 4, message: `expected ${version}` }]);
+  return r;
+}
+
 export class ByteReader {
   private readonly view: DataView;
   private pos = 0;

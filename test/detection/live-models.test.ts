@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('live packet models survive a restart', () => {
     const rows = (await stored()).filter((r) => r.key.startsWith('packets:'));
     expect(rows.map((r) => r.key)).toEqual(['packets:gw-1']);
 
-    expect(PacketDetector.restore(rows[0].state).processedPackets).toBe(800);
+    expect(PacketDetector.restore(inflateSync(rows[0].state)).processedPackets).toBe(800);
 
     // A new process: the sensor's next batch continues the stored model (a new one would have seen 200
     // packets and be training).
@@ -59,7 +60,7 @@ describe('live packet models survive a restart', () => {
     await second.stop();
     const again = (await stored()).find((r) => r.key === 'packets:gw-1')!;
     expect(again.takenAt.getTime()).toBeGreaterThanOrEqual(rows[0].takenAt.getTime());
-    expect(PacketDetector.restore(again.state).processedPackets).toBe(1000);
+    expect(PacketDetector.restore(inflateSync(again.state)).processedPackets).toBe(1000);
   });
 
   it('keeps one model per sensor, and a sensor that sent nothing since is not stored again', async () => {

@@ -70,6 +70,49 @@ const toView = (r: AlertRow, deviceName: string | null = null): AlertView => ({
   updatedAt: r.updatedAt.toISOString(),
 });
 
+/** Evidence keys that add up across windows, and those that are the latest window's; other numbers are peaks. */
+const SUMMED = new Set(['origBytes', 'origPkts']);
+const LATEST = new Set(['periodSeconds']);
+
+/**
+ * The alert's evidence after one more window: the window spans both, bytes and packets add up, the
+ * peers and ports lists are joined (each kept to its length cap), a beacon's period is the latest, other
+ * numbers keep their largest value (a distinct count is then the largest of one window: a lower bound for
+ * the whole alert), and the first
+ * record ids of the alert stay in front of the new window's. Anything else is the latest window's.
+ */
+export function mergeEvidence(
+  prev: Record<string, unknown>,
+  next: DetectionAlert['evidence'],
+  prevCount: number,
+  nextCount: number,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...prev, ...next };
+  for (const [k, v] of Object.entries(next)) {
+    const p = prev[k];
+    if (typeof v === 'number' && typeof p === 'number' && !LATEST.has(k))
+      out[k] = SUMMED.has(k) ? p + v : Math.max(p, v);
+    else if ((k === 'peers' || k === 'ports') && Array.isArray(v) && Array.isArray(p))
+      out[k] = [...new Set([...p, ...v])].slice(0, k === 'peers' ? 10 : 20);
+  }
+  const w0 = prev.window as { from?: number; to?: number } | undefined;
+  const w1 = next.window as { from?: number; to?: number } | undefined;
+  if (
+    typeof w0?.from === 'number' &&
+    typeof w0.to === 'number' &&
+    typeof w1?.from === 'number' &&
+    typeof w1.to === 'number'
+  ) {
+    const from = Math.min(w0.from, w1.from);
+    const to = Math.max(w0.to, w1.to);
+    out.window = { from, to, seconds: Math.round((to - from) * 1000) / 1000 };
+  }
+  const prevIds = Array.isArray(prev.recordIds) ? (prev.recordIds as string[]) : [];
+  out.recordIds = [...prevIds.slice(0, 10), ...next.recordIds].slice(0, 30);
+  out.totalRecords = (typeof prev.totalRecords === 'number' ? prev.totalRecords : prevCount) + nextCount;
+  return out;
+}
+
 export type AlertListener = (alert: AlertView, created: boolean, scope: TenantScope) => Promise<void> | void;
 /** Receives the alert versions to keep as evidence, inside the transaction that marks them logged. */
 export type EvidenceListener = (alert: AlertView, scope: TenantScope) => Promise<void> | void;
@@ -156,12 +199,7 @@ export class AlertService {
       let created = false;
       let logVersion = true;
       if (open) {
-        const prevEvidence = open.evidence as { recordIds?: string[]; totalRecords?: number };
-        const evidence = {
-          ...a.evidence,
-          recordIds: [...(prevEvidence.recordIds ?? []).slice(0, 10), ...a.evidence.recordIds].slice(0, 30),
-          totalRecords: (prevEvidence.totalRecords ?? open.count) + a.count,
-        };
+        const evidence = mergeEvidence(open.evidence, a.evidence, open.count, a.count);
         const escalated = SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity as Severity];
         const severity = escalated ? a.severity : open.severity;
         logVersion =

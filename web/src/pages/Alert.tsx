@@ -73,8 +73,9 @@ export function AlertPage({ params }: PageProps) {
             </span>
             <Badge tone="info">{a.technique.id}</Badge>
           </div>
-          <p className="alert-summary" data-testid="alert-summary">
-            {a.summary}
+          <p className="alert-summary">
+            {a.windows > 1 && <span className="muted">Latest of {formatCount(a.windows)} windows: </span>}
+            <span data-testid="alert-summary">{a.summary}</span>
           </p>
         </div>
         <LiveIndicator state={stream} />

@@ -23,7 +23,12 @@ export async function serve(opts: { simulator?: boolean; infectAfterSeconds?: nu
         .map((o) => o.slug);
       const sim = await startSimulator(
         r.services,
-        { mqttUrl: r.mqttUrl, orgSlugs: insured, infectAfterSeconds: infectAfter },
+        {
+          mqttUrl: r.mqttUrl,
+          orgSlugs: insured,
+          infectAfterSeconds: infectAfter,
+          trafficSeed: Date.now() % 2 ** 31,
+        },
         r.services.clock,
         r.services.logger,
       );

@@ -13,7 +13,14 @@ export interface SimulatorOptions {
   infectAfterSeconds?: number;
   /** Publish interval (default 2 s). */
   intervalMs?: number;
+  /** Seeds the choice of the infected camera, and the traffic unless trafficSeed is given. */
   seed?: number;
+  /**
+   * Seeds the traffic alone. `coverwatch serve` gives each start its own, so a restarted demo does not
+   * replay the same scan addresses to a detector that remembers them (it would call them repeated
+   * logins); the infected camera stays the same.
+   */
+  trafficSeed?: number;
 }
 
 interface Fleet {
@@ -198,8 +205,12 @@ export async function startSimulator(
     const devices = (await services.inventory.allDevices(ctx.scope)).filter((d) => d.status === 'active');
     const byKind = (k: string) => devices.find((d) => d.kind === k)?.ipAddresses[0];
     const base = devices[0]?.ipAddresses[0]?.split('.').slice(0, 3).join('.') ?? '10.0.0';
-    const rng = seededRng(seed++);
+    const fleetSeed = seed++;
+    const rng = seededRng(fleetSeed);
+    const pick = opts.trafficSeed === undefined ? rng : seededRng(fleetSeed);
     const cameras = devices.filter((d) => d.kind === 'camera');
+    const victim =
+      fleets.length === 0 && cameras.length ? cameras[Math.floor(pick.next() * cameras.length)] : null;
     fleets.push({
       orgSlug: slug,
       client,
@@ -211,8 +222,8 @@ export async function startSimulator(
         dns: `${base}.2`,
         ehr: `${base}.7`,
       },
-      rng,
-      victim: fleets.length === 0 && cameras.length ? cameras[Math.floor(rng.next() * cameras.length)] : null,
+      rng: opts.trafficSeed === undefined ? rng : seededRng(opts.trafficSeed + fleets.length),
+      victim,
     });
   }
   const intervalMs = opts.intervalMs ?? 2000;

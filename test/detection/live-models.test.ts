@@ -131,6 +131,30 @@ describe('live packet models survive a restart', () => {
     expect(freshMarked).toBeLessThan(expected[0].count);
   });
 
+  it('tries a failed store again at the next save', async () => {
+    const a = live();
+    await a.packets(world.orgs.acme, 'gw-3', polling(T0, 60));
+    const { alerts } = world.services;
+    const save = alerts.saveDetectorState.bind(alerts);
+    let fail = true;
+    alerts.saveDetectorState = async (...args) => {
+      if (fail) {
+        fail = false;
+        throw new Error('database went away');
+      }
+      return save(...args);
+    };
+    try {
+      await expect(a.saveModels()).rejects.toThrow('database went away');
+      expect((await stored()).some((r) => r.key === 'packets:gw-3')).toBe(false);
+      expect(await a.saveModels()).toBeGreaterThanOrEqual(1);
+      expect((await stored()).some((r) => r.key === 'packets:gw-3')).toBe(true);
+    } finally {
+      alerts.saveDetectorState = save;
+    }
+    await a.stop();
+  });
+
   it('trains a new model when the stored one cannot be read, and says so in the log', async () => {
     await store.db
       .update(detectorSnapshots)

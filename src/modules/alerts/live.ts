@@ -139,25 +139,30 @@ export class LiveDetection {
     await this.saveModels();
   }
 
-  /** Stores every flow detector and sensor packet model that saw records since its last store. */
+  /**
+   * Stores every flow detector and sensor packet model that saw records since its last store. A store
+   * that fails leaves its records counted, so the next call tries again.
+   */
   async saveModels(): Promise<number> {
-    let saved = 0;
-    for (const [orgId, s] of this.orgs) {
-      if (s.unsaved === 0) continue;
-      const state = packed(s.flows.snapshot());
-      s.unsaved = 0;
-      await this.alertsSvc.saveDetectorState(orgId, FLOWS_KEY, state);
-      saved++;
-    }
-    for (const s of this.sensors.values()) {
-      if (s.unsaved === 0) continue;
-      const state = packed(s.packets.snapshot());
-      s.unsaved = 0;
-      await this.alertsSvc.saveDetectorState(s.orgId, snapshotKey(s.sensor), state);
-      saved++;
+    const due: { orgId: string; key: string; state: { unsaved: number }; snapshot: () => Uint8Array }[] = [];
+    for (const [orgId, s] of this.orgs)
+      if (s.unsaved) due.push({ orgId, key: FLOWS_KEY, state: s, snapshot: () => s.flows.snapshot() });
+    for (const s of this.sensors.values())
+      if (s.unsaved)
+        due.push({
+          orgId: s.orgId,
+          key: snapshotKey(s.sensor),
+          state: s,
+          snapshot: () => s.packets.snapshot(),
+        });
+    for (const d of due) {
+      // Records that arrive while the store awaits count towards the next one.
+      const covered = d.state.unsaved;
+      await this.alertsSvc.saveDetectorState(d.orgId, d.key, packed(d.snapshot()));
+      d.state.unsaved -= covered;
     }
     this.lastSnapshot = this.clock.now().getTime();
-    return saved;
+    return due.length;
   }
 
   /** Packets a sensor's model has seen (restored ones included) and whether it has finished training. */

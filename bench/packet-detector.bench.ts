@@ -8,10 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectPacketFile } from '../src/modules/detection';
-import { PIPELINE_MIN_PACKETS } from '../src/modules/detection/detect-file';
-import { PacketDetector } from '../src/modules/detection/domain/packet-detector';
-import { PipelinedPacketDetector } from '../src/modules/detection/domain/pipelined-detector';
+import { detectPacketFile, PacketDetector, PipelinedPacketDetector } from '../src/modules/detection';
 import { type PacketRecord, readPacketFile } from '../src/modules/telemetry';
 import { sharedData } from '../test/support/shared-data';
 
@@ -187,8 +184,12 @@ function detectCommand(path: string, label = 'the Kitsune TSV'): Row[] {
   const rss = /maxrss=(\d+)/.exec(child.stderr);
   if (child.status !== 0 || !rss)
     throw new Error(`detect exited ${child.status}: ${child.stderr.slice(0, 500)}`);
-  const summary = JSON.parse(child.stdout) as { records: number; recordsPerSecond: number };
-  const threads = summary.records > PIPELINE_MIN_PACKETS ? 'KitNET in a worker' : 'one thread';
+  const summary = JSON.parse(child.stdout) as {
+    records: number;
+    recordsPerSecond: number;
+    threads?: { pipelined: boolean; error: string | null };
+  };
+  const threads = summary.threads?.pipelined ? 'KitNET in a worker' : 'one thread';
   return [
     {
       name: `coverwatch detect on ${label} (child process), peak RSS`,

@@ -205,12 +205,9 @@ export async function startSimulator(
     const devices = (await services.inventory.allDevices(ctx.scope)).filter((d) => d.status === 'active');
     const byKind = (k: string) => devices.find((d) => d.kind === k)?.ipAddresses[0];
     const base = devices[0]?.ipAddresses[0]?.split('.').slice(0, 3).join('.') ?? '10.0.0';
-    const fleetSeed = seed++;
-    const rng = seededRng(fleetSeed);
-    const pick = opts.trafficSeed === undefined ? rng : seededRng(fleetSeed);
+    const rng = seededRng(seed++);
     const cameras = devices.filter((d) => d.kind === 'camera');
-    const victim =
-      fleets.length === 0 && cameras.length ? cameras[Math.floor(pick.next() * cameras.length)] : null;
+    const victim = fleets.length === 0 && cameras.length ? rng.pick(cameras) : null;
     fleets.push({
       orgSlug: slug,
       client,

@@ -113,7 +113,7 @@ export function createServices(store: Store, clock: Clock, logger: Logger): Serv
     await services.ledger.append(scope, { type: 'device_change', ref: c.deviceId, payload: c, time: c.at });
   });
   // Alert versions are logged when raised, when their severity rises, and at most once a minute while they
-  // keep merging windows (AlertServiceOptions.evidenceIntervalSeconds; the rest by logPendingEvidence).
+  // keep merging windows (EVIDENCE_INTERVAL_MS in alerts.service.ts; the rest by logPendingEvidence).
   alerts.onEvidence(async (a, scope) => {
     await services.ledger.append(scope, { type: 'alert', ref: a.id, payload: a });
   });

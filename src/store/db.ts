@@ -103,3 +103,6 @@ export async function rawRows<T>(db: Db, text: string, params: readonly unknown[
   const res = await client.query(text, params as unknown[]);
   return res.rows as T[];
 }
+
+/** Rows of `db.execute` on either driver (PGlite and node-postgres both answer `{ rows }`). */
+export const rowsOf = <T>(res: unknown): T[] => (res as { rows: T[] }).rows;

@@ -1,3 +1,12 @@
-export { type Db, migrationsFolder, openStore, type Schema, type Store, type StoreOptions } from './db';
+export {
+  type Db,
+  migrationsFolder,
+  openStore,
+  rawRows,
+  rowsOf,
+  type Schema,
+  type Store,
+  type StoreOptions,
+} from './db';
 export * as tables from './schema';
 export { type ListOptions, TenantScope, type TenantTable } from './tenant';

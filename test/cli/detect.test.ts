@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLOW_BEHAVIOURS } from '../../src/modules/detection';
+import { F } from '../../src/modules/detection/domain/flow-test-support';
 import { buildFrame, type PcapPacket, writePcap } from '../../src/modules/telemetry';
 import { cameraPolling } from '../support/captures';
 import { repoRoot, sharedData } from '../support/shared-data';
@@ -74,7 +75,7 @@ function sshGuessingCapture(): Uint8Array {
       ip: { src, dst },
       tcp: { srcPort: sp, dstPort: dp, flags, payload: new Uint8Array(len) },
     });
-  const [SYN, ACK, PSH, FIN] = [0x02, 0x10, 0x08, 0x01];
+  const { SYN, ACK, PSH, FIN } = F;
   for (let i = 0; i < 50; i++) {
     const sp = 51_000 + i;
     const steps: [boolean, number, number][] = [

@@ -3,14 +3,13 @@ import { silentLogger, systemClock } from '../../src/core';
 import { loadDemo } from '../../src/demo';
 import { startSimulator } from '../../src/demo/simulator';
 import { LiveDetection } from '../../src/modules/alerts';
-import { ledgerEntries } from '../../src/modules/ledger/schema';
 import { systemActor } from '../../src/modules/tenancy';
 import { Ingest } from '../../src/server/ingest';
 import { Metrics } from '../../src/server/metrics';
 import { type MessageBus, startEmbeddedBroker } from '../../src/server/mqtt';
 import { createServices, type Services } from '../../src/server/services';
 import { wireDetection } from '../../src/server/start';
-import type { Store } from '../../src/store';
+import { type Store, tables } from '../../src/store';
 import { freshStore } from '../support/harness';
 
 /**
@@ -97,8 +96,9 @@ describe('live detection from MQTT', () => {
     expect(new Set(pushed)).toEqual(new Set(items.map((a) => a.behaviour)));
     // The ledger holds each alert as raised and, after the drain, as it stands now (versions between
     // are logged at most once a minute, and this run is shorter).
+    const ledger = await store.db.select().from(tables.ledgerEntries).orderBy(tables.ledgerEntries.idx);
     for (const a of items) {
-      const logged = (await store.db.select().from(ledgerEntries).orderBy(ledgerEntries.idx))
+      const logged = ledger
         .filter((e) => e.type === 'alert' && e.ref === a.id)
         .map((e) => e.payload as { windows: number; count: number });
       expect(logged[0].windows, a.behaviour).toBe(1);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger, systemClock } from '../../src/core';
 import { loadDemo } from '../../src/demo';
 import { startSimulator } from '../../src/demo/simulator';
-import { LiveDetection, registerAlertRoutes } from '../../src/modules/alerts';
+import { LiveDetection } from '../../src/modules/alerts';
 import { buildApp } from '../../src/server/app';
 import { Ingest } from '../../src/server/ingest';
 import { Metrics } from '../../src/server/metrics';
@@ -41,17 +41,6 @@ export async function startDetectionServer(): Promise<DetectionServer> {
     services,
     metrics,
     serveWeb: true,
-    extraRoutes: [
-      (a, contextOf) => {
-        // src/server/app.ts may register these itself; then they are not added twice.
-        if (a.hasRoute({ method: 'GET', url: '/api/v1/alerts' })) return;
-        registerAlertRoutes(a, {
-          alerts: services.alerts,
-          subscribe: (orgId, fn) => services.alertHub.subscribe(orgId, fn),
-          contextOf,
-        });
-      },
-    ],
   });
   const bus: MessageBus = await startEmbeddedBroker(0, '127.0.0.1', {
     credentials: services.credentials,

@@ -67,8 +67,9 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     await page.locator('[data-testid=policy-sections] tbody tr').first().waitFor();
     expect(await page.locator('h1').textContent()).toMatch(/^Policy CW-/);
 
-    // The underwriter endorses a higher retention from tomorrow; the page shows the endorsement.
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // The underwriter endorses a higher retention from tomorrow (by the world's clock, which the server
+    // runs on); the page shows the endorsement.
+    const tomorrow = new Date(world.clock.now().getTime() + 86_400_000).toISOString().slice(0, 10);
     const form = page.locator('[data-testid=endorse-form]');
     await form.locator('input[name=effectiveDate]').fill(tomorrow);
     await form.locator('input[name=retention]').fill('50000');

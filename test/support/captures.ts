@@ -2,8 +2,8 @@ import { buildFrame, type PcapPacket } from '../../src/modules/telemetry';
 
 /**
  * A camera (10.0.0.20, RTSP 554) and its recorder (10.0.0.10) exchanging a request and a frame every
- * 50 ms: `count` real Ethernet/IPv4/TCP frames, the first at `start + step`. Steady traffic to train a
- * packet model on, before the behaviour a test is about.
+ * 100 ms (one packet every `step`, 50 ms by default): `count` real Ethernet/IPv4/TCP frames, the first
+ * at `start + step`. Steady traffic to train a packet model on, before the behaviour a test is about.
  */
 export function cameraPolling(start: number, count: number, step = 0.05): PcapPacket[] {
   const packets: PcapPacket[] = [];

@@ -596,6 +596,10 @@ export interface PolicyDetail {
       sections: SectionTermsView[];
       [key: string]: unknown;
     };
+    /** Annual premium rate after endorsements (the binding premium until the first one). */
+    annualPremium: MoneyValue;
+    endorsements: EndorsementView[];
+    cancellation: CancellationView | null;
     [key: string]: unknown;
   };
 }

@@ -4,8 +4,9 @@
  * walked to a root, that root and the tree size compared with the body of the signed checkpoint,
  * and the checkpoint's Ed25519 signature checked with the verifier key (C2SP signed-note).
  *
- * The key comes from the same server (GET /api/v1/ledger/key); pinning it elsewhere is what makes
- * the check independent of a compromised server, and the panel shows the key ID for that reason.
+ * The key comes from the same server (the `verifierKey` of GET /api/v1/ledger/evidence); pinning it
+ * elsewhere is what makes the check independent of a compromised server, and the panel shows the key
+ * ID for that reason.
  */
 import type { LedgerEvidence } from './api';
 
@@ -147,11 +148,10 @@ export async function rootFromInclusionProof(
     if (sn === 0) return { ok: false, message: `the proof has ${proof.length - i} hashes too many` };
     if (isOdd(fn) || fn === sn) {
       r = await nodeHash(subtle, p, r);
-      if (!isOdd(fn))
-        while (!isOdd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
+      while (!isOdd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
     } else {
       r = await nodeHash(subtle, r, p);
     }

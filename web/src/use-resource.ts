@@ -1,6 +1,10 @@
 import { type DependencyList, useCallback, useEffect, useState } from 'react';
 import { ApiError } from './api';
 
+/** Any failure as an ApiError: the server's own, or an 'internal' one carrying the message. */
+const asApiError = (e: unknown): ApiError =>
+  e instanceof ApiError ? e : new ApiError(0, 'internal', String((e as Error)?.message ?? e));
+
 export interface Resource<T> {
   data: T | undefined;
   error: ApiError | undefined;
@@ -30,7 +34,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
       },
       (e: unknown) => {
         if (ctl.signal.aborted) return;
-        setError(e instanceof ApiError ? e : new ApiError(0, 'internal', String((e as Error)?.message ?? e)));
+        setError(asApiError(e));
         setLoading(false);
       },
     );
@@ -58,7 +62,7 @@ export function useAction(): Action {
       await fn();
       onDone?.();
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError(0, 'internal', String((e as Error)?.message ?? e)));
+      setError(asApiError(e));
     } finally {
       setBusy(false);
     }

@@ -120,7 +120,7 @@ class ScoreWriter {
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
   private used = 0;
-  private count = 0;
+  private closed = false;
 
   constructor(private readonly path: string) {
     this.tmp = `${path}.${process.pid}.partial`;
@@ -129,7 +129,6 @@ class ScoreWriter {
   }
 
   push(row: string): void {
-    this.count++;
     // A row is ASCII: at most one byte per character, plus the newline.
     if (this.used + row.length + 1 > this.buf.length) this.flush();
     this.used += this.buf.write(row, this.used, 'latin1');
@@ -142,18 +141,20 @@ class ScoreWriter {
     this.used = 0;
   }
 
-  async commit(): Promise<void> {
+  /** Writes out the buffered rows (unless `flush` is false) and closes the file; only the first call acts. */
+  private close(flush: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
-      this.flush();
+      if (flush) this.flush();
     } finally {
       closeSync(this.fd);
     }
-    renameSync(this.tmp, this.path);
   }
 
-  /** Rows written so far, the header included. */
-  get rows(): number {
-    return this.count;
+  async commit(): Promise<void> {
+    this.close(true);
+    renameSync(this.tmp, this.path);
   }
 
   /**
@@ -162,22 +163,17 @@ class ScoreWriter {
    */
   keepPartial(): string {
     const partial = `${this.path}.partial`;
-    try {
-      this.flush();
-    } finally {
-      closeSync(this.fd);
-    }
+    this.close(true);
     renameSync(this.tmp, partial);
     return partial;
   }
 
   async abort(): Promise<void> {
     try {
-      closeSync(this.fd);
-    } catch {
-      // already closed by a failed commit
+      this.close(false);
+    } finally {
+      rmSync(this.tmp, { force: true });
     }
-    rmSync(this.tmp, { force: true });
   }
 }
 
@@ -283,12 +279,12 @@ export async function detectFile(file: string, options: DetectOptions): Promise<
     return summary;
   } catch (e) {
     // Bad input after some records: what was read before it is kept, and the error says where.
-    if (isAppError(e) && e.kind === 'invalid' && writer.rows > 1) {
+    if (isAppError(e) && e.kind === 'invalid' && records > 0) {
       const partial = writer.keepPartial();
       e.details.push({
         path: partial,
         field: 'scores',
-        message: `the ${writer.rows - 1} rows scored before the error are kept in ${partial}`,
+        message: `the ${records} rows scored before the error are kept in ${partial}`,
       });
     } else await writer.abort();
     throw e;

@@ -117,16 +117,14 @@ export type AlertListener = (alert: AlertView, created: boolean, scope: TenantSc
 /** Receives the alert versions to keep as evidence, inside the transaction that marks them logged. */
 export type EvidenceListener = (alert: AlertView, scope: TenantScope) => Promise<void> | void;
 
-export interface AlertServiceOptions {
-  /**
-   * An alert that keeps changing (every detection tick merges a window into it while an attack runs) is
-   * handed to the evidence listeners at most this often: when it is raised, whenever its severity rises,
-   * and otherwise once this long has passed since its last logged version. A version left unlogged is
-   * logged by logPendingEvidence once the interval has passed, so the ledger trails an alert by at most
-   * this (plus a tick) instead of holding a version per tick. Default 60 s.
-   */
-  evidenceIntervalSeconds?: number;
-}
+/**
+ * An alert that keeps changing (every detection tick merges a window into it while an attack runs) is
+ * handed to the evidence listeners at most this often: when it is raised, whenever its severity rises,
+ * and otherwise once this long has passed since its last logged version. A version left unlogged is
+ * logged by logPendingEvidence once the interval has passed, so the ledger trails an alert by at most
+ * this (plus a tick) instead of holding a version per tick.
+ */
+const EVIDENCE_INTERVAL_MS = 60_000;
 
 /** A person's response to an alert: the status it moved between, why, who, when. */
 export interface AlertTriage {
@@ -144,17 +142,13 @@ export class AlertService {
   private readonly listeners: AlertListener[] = [];
   private readonly evidenceListeners: EvidenceListener[] = [];
   private readonly triageListeners: TriageListener[] = [];
-  private readonly evidenceMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly tenancy: TenancyService,
     private readonly inventory: InventoryService,
     private readonly clock: Clock,
-    opts: AlertServiceOptions = {},
-  ) {
-    this.evidenceMs = (opts.evidenceIntervalSeconds ?? 60) * 1000;
-  }
+  ) {}
 
   /** Listeners run inside the transaction that stores the alert (the ledger appends there). */
   onAlert(fn: AlertListener): void {
@@ -163,7 +157,7 @@ export class AlertService {
 
   /**
    * Listeners run inside the transaction that stores (or, for a pending version, marks) the alert, for
-   * the versions that are evidence (see AlertServiceOptions.evidenceIntervalSeconds).
+   * the versions that are evidence (see EVIDENCE_INTERVAL_MS).
    */
   onEvidence(fn: EvidenceListener): void {
     this.evidenceListeners.push(fn);
@@ -205,7 +199,7 @@ export class AlertService {
         logVersion =
           escalated ||
           open.ledgerLoggedAt === null ||
-          now.getTime() - open.ledgerLoggedAt.getTime() >= this.evidenceMs;
+          now.getTime() - open.ledgerLoggedAt.getTime() >= EVIDENCE_INTERVAL_MS;
         [row] = await s.update(
           alerts,
           {
@@ -262,28 +256,31 @@ export class AlertService {
   async saveDetectorState(orgId: string, key: string, state: Uint8Array): Promise<void> {
     const scope = this.tenancy.scope(orgId);
     const takenAt = this.clock.now();
-    await scope.transaction(async (s) => {
-      const [row] = await s.update(detectorSnapshots, { state, takenAt }, eq(detectorSnapshots.key, key));
-      if (!row) await s.insert(detectorSnapshots, [{ id: newId(), key, state, takenAt }]);
-    });
+    await scope.db
+      .insert(detectorSnapshots)
+      .values({ id: newId(), orgId, key, state, takenAt })
+      .onConflictDoUpdate({
+        target: [detectorSnapshots.orgId, detectorSnapshots.key],
+        set: { state, takenAt },
+      });
   }
 
   /** The detector state last stored under `key`, or null. */
-  async detectorState(orgId: string, key: string): Promise<{ state: Uint8Array; takenAt: Date } | null> {
+  async detectorState(orgId: string, key: string): Promise<Uint8Array | null> {
     const [row] = await this.tenancy
       .scope(orgId)
       .select(detectorSnapshots, eq(detectorSnapshots.key, key), { limit: 1 });
-    return row ? { state: row.state, takenAt: row.takenAt } : null;
+    return row?.state ?? null;
   }
 
   /**
    * Hands each alert version not yet logged to the evidence listeners once its last logged version is
-   * evidenceIntervalSeconds old, or at once with `all` (shutdown, drain), in every organisation. Each in
+   * EVIDENCE_INTERVAL_MS old, or at once with `all` (shutdown, drain), in every organisation. Each in
    * its own transaction, which marks it logged. Returns how many were logged.
    */
   async logPendingEvidence(opts: { all?: boolean } = {}): Promise<number> {
     const now = this.clock.now();
-    const cutoff = opts.all ? now : new Date(now.getTime() - this.evidenceMs);
+    const cutoff = opts.all ? now : new Date(now.getTime() - EVIDENCE_INTERVAL_MS);
     const pending = sql`${alerts.windows} > ${alerts.ledgerWindows}`;
     const rows = await this.db
       .select({ id: alerts.id, orgId: alerts.orgId, windows: alerts.windows })

@@ -7,7 +7,6 @@ export {
   type AlertFilter,
   type AlertListener,
   AlertService,
-  type AlertServiceOptions,
   type AlertStatus,
   type AlertTriage,
   type AlertView,

@@ -105,7 +105,8 @@ export class LiveDetection {
   private timer: NodeJS.Timeout | null = null;
   /** States being loaded from the database: batches that arrive meanwhile wait for the same load. */
   private readonly loading = new Map<string, Promise<unknown>>();
-  private lastSnapshot = 0;
+  /** When models were last stored (or, before the first store, the detection started). */
+  private lastSnapshot: number;
   private readonly gap: number;
   private ticking: Promise<void> = Promise.resolve();
 
@@ -116,6 +117,7 @@ export class LiveDetection {
     private readonly opts: LiveOptions = {},
   ) {
     this.gap = opts.alertGapSeconds ?? 30;
+    this.lastSnapshot = clock.now().getTime();
   }
 
   start(): void {
@@ -192,7 +194,7 @@ export class LiveDetection {
     const stored = await this.alertsSvc.detectorState(orgId, key);
     if (!stored) return null;
     try {
-      return restore(inflateSync(stored.state));
+      return restore(inflateSync(stored));
     } catch (e) {
       this.logger.warn({ err: e, orgId, key }, 'stored detector state unreadable; starting a new one');
       return null;

@@ -99,18 +99,18 @@ export interface DetectPacketFileSummary {
 export async function detectPacketFile(options: DetectPacketFileOptions): Promise<DetectPacketFileSummary> {
   const { path, format = 'auto', onRow, collectAlerts = true } = options;
   let train = options.train;
-  let counted: number | undefined;
+  let packetCount: number | undefined;
   if (train === undefined) {
     // A file that breaks off (a capture cut short) is counted up to the break: the detection pass then
     // scores those packets and reports the same error where it stops.
     let n = 0;
     try {
-      counted = (await readPacketFile(path, { format }, () => void n++)).packets;
+      packetCount = (await readPacketFile(path, { format }, () => void n++)).packets;
     } catch (e) {
       if (!isAppError(e) || e.kind !== 'invalid' || n === 0) throw e;
-      counted = n;
+      packetCount = n;
     }
-    train = defaultTrainPackets(counted);
+    train = defaultTrainPackets(packetCount);
   }
   if (!Number.isInteger(train) || train < 1)
     throw invalid('train must be a positive whole number of packets', [
@@ -124,24 +124,20 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
   // worker failed mid-file stays silent until it passes what the failed run gave.
   const given = { rows: 0, alerts: 0, flowAlerts: 0 };
   const seen = { rows: 0, alerts: 0, flowAlerts: 0 };
-  const flowAlert = (a: DetectionAlert) => {
+  /** An alert sink counting on `seen[k]` / `given[k]`: the packet detector's alerts or the flow rules'. */
+  const counted = (k: 'alerts' | 'flowAlerts') => (a: DetectionAlert) => {
     alertsByTechnique[a.technique.id] = (alertsByTechnique[a.technique.id] ?? 0) + 1;
     if (collectAlerts) alerts.push(a);
-    if (seen.flowAlerts++ < given.flowAlerts) return;
-    given.flowAlerts++;
+    if (seen[k]++ < given[k]) return;
+    given[k]++;
     options.onAlert?.(a);
   };
+  const flowAlert = counted('flowAlerts');
   let flows = options.flows === false ? null : new FlowSide(flowAlert);
   const detectorOptions: PacketDetectorOptions = {
     ...options,
     trainPackets: train,
-    onAlert: (a) => {
-      alertsByTechnique[a.technique.id] = (alertsByTechnique[a.technique.id] ?? 0) + 1;
-      if (collectAlerts) alerts.push(a);
-      if (seen.alerts++ < given.alerts) return;
-      given.alerts++;
-      options.onAlert?.(a);
-    },
+    onAlert: counted('alerts'),
   };
   const verdict = (v: PacketVerdict) => {
     if (!v.training) {
@@ -157,7 +153,7 @@ export async function detectPacketFile(options: DetectPacketFileOptions): Promis
   let pipelineError: string | null = null;
   let read: Awaited<ReturnType<typeof readPacketFile>> | undefined;
   let calibration: ReturnType<PacketDetector['calibration']> | undefined;
-  const pipelined = wantsPipeline(options, counted)
+  const pipelined = wantsPipeline(options, packetCount)
     ? await PipelinedPacketDetector.start({
         ...detectorOptions,
         fault: options.pipelineFault,

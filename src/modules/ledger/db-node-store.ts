@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { conflict, invalid } from '../../core';
-import type { TenantScope } from '../../store';
-import { rawRows } from '../../store/db';
+import { rawRows, rowsOf, type TenantScope } from '../../store';
 import { HASH_SIZE } from './domain/merkle';
 import type { NodeKey, NodeStore, StoredNode } from './domain/node-store';
 import { ledgerTiles } from './schema';
@@ -11,10 +10,9 @@ export const TILE_WIDTH = 32;
 const TILE_BYTES = TILE_WIDTH * HASH_SIZE;
 
 const tileOf = (index: number) => Math.floor(index / TILE_WIDTH);
-const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-/** Rows of `db.execute` on either driver (PGlite and node-postgres both answer `{ rows }`). */
-export const rowsOf = <T>(res: unknown): T[] => (res as { rows: T[] }).rows;
+/** Lowercase hex of the bytes, without copying them. */
+export const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** Appended bytes of one tile: nodes [first, first + count) of `level`, all inside tile `tile`. */
 interface TileRun {

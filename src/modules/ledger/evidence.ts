@@ -102,7 +102,7 @@ export async function evidenceOf(
   const proofs = await ledger.inclusionProofs(
     ctx,
     items.map((e) => e.index),
-    cp.size,
+    cp,
   );
   const entries: EvidenceItem[] = [];
   for (const [i, e] of items.entries()) {

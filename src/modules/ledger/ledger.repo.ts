@@ -1,12 +1,10 @@
-import { and, asc, count, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { invalid } from '../../core';
-import type { TenantScope } from '../../store';
-import { rawRows } from '../../store/db';
+import { rawRows, rowsOf, type TenantScope } from '../../store';
 import { organisations } from '../tenancy/schema';
-import { DbNodeStore, rowsOf } from './db-node-store';
+import { DbNodeStore, hexOf } from './db-node-store';
 import { ledgerCheckpoints, ledgerEntries, ledgerLogs } from './schema';
 
-export type EntryInsert = Omit<typeof ledgerEntries.$inferInsert, 'orgId'>;
 export type CheckpointInsert = Omit<typeof ledgerCheckpoints.$inferInsert, 'orgId'>;
 
 /** An entry row as the append path writes it: text and payload already serialised. */
@@ -97,18 +95,20 @@ export const ledgerRepo = {
     return row && headOf(row);
   },
 
-  /** Whether an entry row is stored at this log position. */
-  async entryExists(scope: TenantScope, index: number): Promise<boolean> {
-    const rows = await rawRows(scope.db, 'select 1 from ledger_entries where org_id = $1 and idx = $2', [
-      scope.orgId,
-      index,
-    ]);
-    return rows.length > 0;
+  /** Which of these log positions have an entry row stored (one statement). */
+  async existingIndices(scope: TenantScope, indices: readonly number[]): Promise<Set<number>> {
+    if (indices.length === 0) return new Set();
+    const rows = await rawRows<{ idx: string }>(
+      scope.db,
+      'select idx::text as idx from ledger_entries where org_id = $1 and idx = any($2::bigint[])',
+      [scope.orgId, indices],
+    );
+    return new Set(rows.map((r) => Number(r.idx)));
   },
 
   /** Commits the log's new size with its right edge (frontier hashes, largest subtree first). */
   async setSize(scope: TenantScope, size: number, frontier: readonly Uint8Array[], now: Date) {
-    const hex = frontier.map((h) => Buffer.from(h).toString('hex')).join('');
+    const hex = frontier.map(hexOf).join('');
     await rawRows(
       scope.db,
       `update ledger_logs set size = $1, frontier = decode($2, 'hex'), updated_at = $3 where org_id = $4`,
@@ -127,10 +127,9 @@ export const ledgerRepo = {
   },
 
   /**
-   * Logged entries with these identities. Probes by (ref, payload hash), which only the identity
-   * index serves, once per key (LATERAL ... OFFSET 0 is not flattened into a join), and compares the
-   * type here (a type condition would let the (org, type, time) index tie with it when the planner
-   * has no statistics): one index probe per key whatever the table's size.
+   * Logged entries with these identities. Probes the identity index by (ref, payload hash) once per
+   * key (LATERAL ... OFFSET 0 is not flattened into a join): one index probe per key whatever the
+   * table's size. The type is compared here, on the few rows a probe returns.
    */
   async byIdentity(
     scope: TenantScope,
@@ -299,14 +298,6 @@ export const ledgerRepo = {
     });
     return row;
   },
-
-  async checkpointCount(scope: TenantScope) {
-    const [row] = await scope.db
-      .select({ n: count() })
-      .from(ledgerCheckpoints)
-      .where(eq(ledgerCheckpoints.orgId, scope.orgId));
-    return Number(row?.n ?? 0);
-  },
 };
 
 async function insertChunks(scope: TenantScope, rows: readonly EntryWrite[], skipLogged: boolean) {
@@ -323,9 +314,7 @@ async function insertChunks(scope: TenantScope, rows: readonly EntryWrite[], ski
         throw invalid('entry text holds a raw U+001F', [{ field: 'entry', message: r.ref }]);
       texts.push(r.entry);
       payloads.push(r.payloadJson ?? '');
-      leaves.push(
-        Buffer.from(r.leafHash.buffer, r.leafHash.byteOffset, r.leafHash.byteLength).toString('hex'),
-      );
+      leaves.push(hexOf(r.leafHash));
     }
     const [res] = await rawRows<{ n: number }>(
       scope.db,

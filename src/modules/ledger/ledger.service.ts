@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { type Clock, conflict, forbidden, invalid, type Logger, newId, notFound } from '../../core';
+import { AppError, type Clock, conflict, forbidden, invalid, type Logger, newId, notFound } from '../../core';
 import type { Db, TenantScope } from '../../store';
 import type { RequestContext, TenancyService } from '../tenancy';
-import { DbNodeStore } from './db-node-store';
+import { DbNodeStore, hexOf } from './db-node-store';
 import { buildBundle, type EvidenceBundle } from './domain/bundle';
 import { type NoteSigner, openCheckpoint, signCheckpoint, verifierKeyOf } from './domain/checkpoint';
 import {
@@ -83,8 +83,6 @@ export interface LedgerOptions {
 export const MAX_EXPORT_ENTRIES = 10_000;
 const CHECKPOINT_EVERY_MS = 10 * 60 * 1000;
 
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
 const identityKey = (e: { type: string; ref: string; payloadHash: string }) =>
   `${e.type}\u0000${e.ref}\u0000${e.payloadHash}`;
 
@@ -133,14 +131,14 @@ const toEntryView = (r: LedgerEntryRow): EntryView => ({
   ref: r.ref,
   time: r.time.toISOString(),
   payloadHash: r.payloadHash,
-  leafHash: hex(r.leafHash),
+  leafHash: hexOf(r.leafHash),
   entry: r.entry,
   payload: r.payload ?? null,
 });
 
 const toCheckpointView = (r: LedgerCheckpointRow): CheckpointView => ({
   size: r.size,
-  rootHash: hex(r.rootHash),
+  rootHash: hexOf(r.rootHash),
   checkpoint: r.note,
   createdAt: r.createdAt.toISOString(),
 });
@@ -240,7 +238,7 @@ export class LedgerService {
           known.set(identityKey(row), {
             id: row.id,
             index: row.idx,
-            leafHash: hex(row.leafHash),
+            leafHash: hexOf(row.leafHash),
             appended: false,
           });
         }
@@ -399,23 +397,39 @@ export class LedgerService {
 
   /**
    * Inclusion proofs of several entries in one tree (as {@link inclusionProof}, in order): the
-   * checkpoint, log head and root are read once for all of them.
+   * checkpoint, log head, root, entry rows and leaves are read once for all of them. `size` may be the
+   * checkpoint itself when the caller has just read it (then it is not read again).
    */
-  async inclusionProofs(ctx: RequestContext, indices: readonly number[], size?: number) {
+  async inclusionProofs(
+    ctx: RequestContext,
+    indices: readonly number[],
+    size?: number | Pick<CheckpointView, 'size' | 'checkpoint'>,
+  ) {
     ctx.require('read');
-    const at = await this.proofSize(ctx.scope, size);
+    const at =
+      typeof size === 'object'
+        ? { size: size.size, checkpoint: size.checkpoint }
+        : await this.proofSize(ctx.scope, size);
     const tree = await this.proofTree(ctx.scope);
+    const stored = await repo.existingIndices(ctx.scope, indices);
+    const leaves = await repo.leafNodes(
+      ctx.scope,
+      indices.filter((i) => stored.has(i)),
+    );
     let rootHash: string | undefined;
     const out = [];
     for (const index of indices) {
-      if (!(await repo.entryExists(ctx.scope, index))) throw notFound(`ledger entry ${index}`);
+      if (!stored.has(index)) throw notFound(`ledger entry ${index}`);
       if (index >= at.size)
         throw invalid(`entry ${index} is not in the tree of size ${at.size}`, [
           { field: 'size', message: 'too small' },
         ]);
       const proof = await tree.inclusionProof(index, at.size);
-      const leaf = hex(await tree.leafHash(index));
-      rootHash ??= hex(await tree.root(at.size));
+      const leafNode = leaves.get(index);
+      // As tree.leafHash: index < at.size <= the tree's size here, so only a missing node can fail.
+      if (!leafNode) throw new AppError('unavailable', `node store lacks node (0, ${index})`);
+      const leaf = hexOf(leafNode);
+      rootHash ??= hexOf(await tree.root(at.size));
       out.push({
         index,
         treeSize: at.size,
@@ -437,8 +451,8 @@ export class LedgerService {
     return {
       from,
       to: size2,
-      fromRoot: hex(await tree.root(from)),
-      toRoot: hex(await tree.root(size2)),
+      fromRoot: hexOf(await tree.root(from)),
+      toRoot: hexOf(await tree.root(size2)),
       consistencyProof: proof.map((h) => h.toString('base64')),
     };
   }

@@ -67,8 +67,8 @@ export const ledgerEntries = pgTable(
     // the way), so no index on id or (type, time) is kept; each index was a share of every append.
     primaryKey({ name: 'ledger_entries_pkey', columns: [t.orgId, t.idx] }),
     // Identity for idempotent appends, and the path to every version of one record (type, ref).
-    // ref leads so that a lookup by (ref, payload hash) can only be served well by this index: without
-    // statistics the planner otherwise ties it with (org, type, time) and scans a whole type per key.
+    // ref leads so that a lookup by (ref, payload hash) without the type (byIdentity in ledger.repo.ts)
+    // is still one narrow probe of this index, over the versions of that ref only.
     uniqueIndex('ledger_entries_identity_key').on(t.orgId, t.ref, t.type, t.payloadHash),
   ],
 );

@@ -17,7 +17,7 @@ import { controlAttestations } from './schema';
 type AttestationRow = typeof controlAttestations.$inferSelect;
 
 /** How long an attestation may run before it must be renewed (a yearly renewal cycle, with slack). */
-export const MAX_ATTESTATION_DAYS = 3 * 366;
+const MAX_ATTESTATION_DAYS = 3 * 366;
 const DAY_MS = 86_400_000;
 
 /** A credit a rate filing gives for a control (underwriting supplies them; risk does not import it). */
@@ -218,7 +218,7 @@ export class ControlService {
 }
 
 /** Which decisions a control feeds, with the weight it carries in each. */
-export function decisionsFed(control: ControlName, credits: readonly ControlCredit[]): ControlDecision[] {
+function decisionsFed(control: ControlName, credits: readonly ControlCredit[]): ControlDecision[] {
   const m = CONTROL_MULTIPLIERS[control];
   const parts = [
     m.likelihood !== 1 && `likelihood x${m.likelihood}`,

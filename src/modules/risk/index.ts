@@ -7,9 +7,6 @@ export {
   type ControlDecision,
   ControlService,
   type ControlView,
-  currentAttestations,
-  decisionsFed,
-  MAX_ATTESTATION_DAYS,
 } from './controls.service';
 export type {
   AssessedDevice,

@@ -30,7 +30,6 @@ export {
   policyNumber,
 } from './domain/policy';
 export type { PremiumReduction, PremiumReductions } from './domain/premium-reductions';
-export { premiumReductions } from './domain/premium-reductions';
 export type { CoinsuranceRule, CoverageSection, Product } from './domain/product';
 export { kevCoinsuranceShare, parseProduct, productSchema } from './domain/product';
 export type { CreateQuoteOptions, DecisionInput, Insured, Quote } from './domain/quote';

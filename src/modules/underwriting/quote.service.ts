@@ -477,7 +477,7 @@ export class QuoteService {
     return { html: row.declarationsHtml, hash: row.declarationsHash, number: row.number };
   }
 
-  /** Lock the insurer's own policy row (with its quote) for a change. */
+  /** Lock the insurer's own policy row for a change. */
   private async lockPolicy(scope: TenantScope, policyId: string) {
     const [row] = await scope.db
       .select()

@@ -4,7 +4,7 @@
  */
 import { formatCount } from '../format';
 
-export const PAGE_SIZES = [25, 50, 100, 200] as const;
+const PAGE_SIZES = [25, 50, 100, 200] as const;
 
 /** `limit` and `offset` from the URL: non-negative integers, limit 1–500, defaults 50 and 0. */
 export function pageFrom(search: URLSearchParams, defaultLimit = 50): { limit: number; offset: number } {

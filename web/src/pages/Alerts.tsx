@@ -10,6 +10,9 @@ import type { PageProps } from '../routes';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
 
+/** The URL parameters that filter the list (the pager's offset aside). */
+const FILTER_KEYS = ['severity', 'status', 'behaviour', 'deviceId'] as const;
+
 function queryFrom(search: URLSearchParams): Required<Pick<AlertQuery, 'limit' | 'offset'>> & AlertQuery {
   return {
     severity: search.get('severity') || undefined,
@@ -71,7 +74,7 @@ export function AlertsPage(_: PageProps) {
   const stream = useAlertStream(onAlert);
 
   const filter = (k: string, v: string) => setSearch({ [k]: v, offset: undefined });
-  const active = ['severity', 'status', 'behaviour', 'deviceId'].some((k) => search.has(k));
+  const active = FILTER_KEYS.some((k) => search.has(k));
   const page = alerts.data;
   const total = page?.total ?? 0;
   const t = tiles.data;
@@ -161,13 +164,7 @@ export function AlertsPage(_: PageProps) {
           <button
             className="btn btn-link"
             onClick={() =>
-              setSearch({
-                severity: undefined,
-                status: undefined,
-                behaviour: undefined,
-                deviceId: undefined,
-                offset: undefined,
-              })
+              setSearch(Object.fromEntries([...FILTER_KEYS, 'offset'].map((k) => [k, undefined])))
             }
           >
             Clear filters

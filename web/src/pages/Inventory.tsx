@@ -19,6 +19,9 @@ import type { PageProps } from '../routes';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
 
+/** The URL parameters that filter the list (sort and the pager's offset aside). */
+const FILTER_KEYS = ['kind', 'siteId', 'status', 'criticality', 'exposed', 'q'] as const;
+
 /** The list query, read from the URL so a filtered view can be linked and survives back/forward. */
 function queryFrom(search: URLSearchParams): Required<Pick<DeviceQuery, 'limit' | 'offset'>> & DeviceQuery {
   const sort = search.get('sort');
@@ -85,7 +88,7 @@ export function InventoryPage(_: PageProps) {
   }, [text, query.q, setSearch]);
 
   const filter = (k: string, v: string) => setSearch({ [k]: v, offset: undefined });
-  const active = ['kind', 'siteId', 'status', 'criticality', 'exposed', 'q'].some((k) => search.has(k));
+  const active = FILTER_KEYS.some((k) => search.has(k));
 
   const [exportError, setExportError] = useState<ApiError | null>(null);
   const download = async (format: 'csv' | 'json') => {
@@ -209,15 +212,7 @@ export function InventoryPage(_: PageProps) {
             className="btn btn-link"
             onClick={() => {
               setText('');
-              setSearch({
-                kind: undefined,
-                siteId: undefined,
-                status: undefined,
-                criticality: undefined,
-                exposed: undefined,
-                q: undefined,
-                offset: undefined,
-              });
+              setSearch(Object.fromEntries([...FILTER_KEYS, 'offset'].map((k) => [k, undefined])));
             }}
           >
             Clear filters

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api, type CancellationView, type EndorsementView, type PolicyDetail } from '../api';
+import { api, type PolicyDetail } from '../api';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { EvidencePanel } from '../components/EvidencePanel';
 import { Link } from '../router';
@@ -40,9 +40,7 @@ export function PolicyPage({ params }: PageProps) {
           <div className="summary" data-testid="policy-summary">
             <div className="tile">
               <span className="tile-label">Annual premium</span>
-              <span className="tile-value">
-                {money((p.policy.annualPremium as typeof p.premium) ?? p.premium)}
-              </span>
+              <span className="tile-value">{money(p.policy.annualPremium)}</span>
             </div>
             <div className="tile">
               <span className="tile-label">Aggregate limit</span>
@@ -138,8 +136,8 @@ function PremiumReductionsPanel({ policyId, version }: { policyId: string; versi
 /** Endorsements and cancellation on record, and the underwriter's form to make them. */
 function PolicyChangesPanel({ policy, onChanged }: { policy: PolicyDetail; onChanged: () => void }) {
   const session = useSession();
-  const endorsements = (policy.policy.endorsements ?? []) as EndorsementView[];
-  const cancellation = (policy.policy.cancellation ?? null) as CancellationView | null;
+  const endorsements = policy.policy.endorsements;
+  const cancellation = policy.policy.cancellation;
   const underwriter =
     session.me.acting.access === 'own' &&
     session.me.actor.orgKind === 'insurer' &&

@@ -4,13 +4,15 @@
  */
 import type { FlowRecord } from '../../telemetry/domain/records';
 import type { AttackTechnique, DetectionAlert } from './alert';
-import { BEHAVIOURS, type FlowBehaviour, severityOf } from './flow-rules';
+import { BEHAVIOUR_INDEX, BEHAVIOURS, type FlowBehaviour, severityOf } from './flow-rules';
 
 /** Distinct peers / ports are counted exactly up to this many, then reported as "at least". */
 const DISTINCT_CAP = 4096;
 
-const FAILED = BEHAVIOURS.indexOf('failed_connections');
-const SCANS = [BEHAVIOURS.indexOf('port_scan_horizontal'), BEHAVIOURS.indexOf('port_scan_vertical')];
+const FAILED = BEHAVIOUR_INDEX.failed_connections;
+const SCANS = [BEHAVIOUR_INDEX.port_scan_horizontal, BEHAVIOUR_INDEX.port_scan_vertical];
+const isScan = (i: number): boolean =>
+  i === BEHAVIOUR_INDEX.port_scan_horizontal || i === BEHAVIOUR_INDEX.port_scan_vertical;
 
 interface OpenAlert {
   behaviour: FlowBehaviour;
@@ -97,7 +99,7 @@ export class FlowAlertAggregator {
       slots[behaviourIndex] = a;
       this.openCount++;
       const failed = slots[FAILED];
-      if (SCANS.includes(behaviourIndex) && failed && flow.ts - failed.lastSeen <= this.gapSeconds) {
+      if (isScan(behaviourIndex) && failed && flow.ts - failed.lastSeen <= this.gapSeconds) {
         absorb(a, failed, this.recordIdCap);
         slots[FAILED] = undefined;
         this.openCount--;

@@ -9,8 +9,8 @@ export const C_ATTEMPT_T = 0;
 export const C_ORIG_PORT = 1;
 export const C_ATTEMPTS = 2;
 /** Median of the recent inter-arrivals: the period. */
-export const C_IA_MEAN = 3;
-/** Largest deviation of the recent inter-arrivals from the median but one (see updatePeriod). */
+export const C_IA_PERIOD = 3;
+/** Jitter of the recent inter-arrivals around the median (see updatePeriod). */
 export const C_IA_DEV = 4;
 export const C_BEACON = 5;
 export const C_BUCKET = 6;
@@ -33,10 +33,12 @@ const UNINFORMATIVE = 0.9;
 const scratch = new Float64Array(IA_RING);
 
 /**
- * Period and jitter of the ring. The period is the median; the jitter is the largest deviation from it
- * once the single largest is left out. So one outlier (the gap after a long session, a missed beat)
- * neither hides a timer for the next dozen attempts, as an exponentially weighted mean would, nor can
- * a few lucky intervals among irregular ones pass for a timer: all but one must sit near the period.
+ * Period and jitter of the ring. The period is the median; from 4 intervals on, the jitter is the largest
+ * deviation from it once the single largest is left out. So one outlier (the gap after a long session, a
+ * missed beat) neither hides a timer for the next dozen attempts, as an exponentially weighted mean would,
+ * nor can a few lucky intervals among irregular ones pass for a timer: all but one must sit near the
+ * period. With 2 or 3 intervals nothing is left out (the jitter is the largest deviation), and a single
+ * interval gets a prior jitter of half the period.
  */
 function updatePeriod(v: Float64Array, o: number, intervals: number): void {
   const n = Math.min(intervals, IA_RING);
@@ -60,7 +62,7 @@ function updatePeriod(v: Float64Array, o: number, intervals: number): void {
       largest = d;
     } else if (d > second) second = d;
   }
-  v[o + C_IA_MEAN] = median;
+  v[o + C_IA_PERIOD] = median;
   // One interval is no evidence of regularity: an uncertain prior until more arrive.
   v[o + C_IA_DEV] = n === 1 ? median * 0.5 : n >= 4 ? second : largest;
 }
@@ -134,7 +136,7 @@ export function beaconRatio(
     v[o + C_BEACON] = 0;
     return 0;
   }
-  const period = v[o + C_IA_MEAN];
+  const period = v[o + C_IA_PERIOD];
   const limit = common ? th.beaconJitterCommonPort : th.beaconJitter;
   const need = common ? th.beaconMinAttemptsCommonPort : th.beaconMinAttempts;
   const unanswered = v[o + C_FAILS] >= 0.5;

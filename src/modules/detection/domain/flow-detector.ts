@@ -10,11 +10,11 @@
  * Decayed counters stand in for sliding windows: a counter with time constant tau fed at rate r settles
  * at r * tau, so "n distinct in about tau seconds" is a threshold on the counter.
  */
-import { conflict, invalid } from '../../../core/errors';
+import { conflict } from '../../../core/errors';
 import type { FlowRecord } from '../../telemetry/domain/records';
 import type { AttackTechnique, DetectionAlert } from './alert';
 import { FlowAlertAggregator } from './flow-alerts';
-import { beaconRatio, C_BEACON, C_IA_MEAN, CHANNEL_FIELDS, recordAttempt } from './flow-beacon';
+import { beaconRatio, C_BEACON, C_IA_PERIOD, CHANNEL_FIELDS, recordAttempt } from './flow-beacon';
 import {
   AUTH_PORTS,
   addressScope,
@@ -35,7 +35,7 @@ import {
   TECHNIQUES,
 } from './flow-rules';
 import { decay, hashA, hashB, KeyedTable } from './flow-state';
-import { ByteWriter, openSnapshot } from './snapshot';
+import { ByteWriter, closeSnapshot, openSnapshot } from './snapshot';
 
 const SNAPSHOT_MAGIC = 0x43574644; // "CWFD"
 const SNAPSHOT_VERSION = 1;
@@ -209,7 +209,7 @@ export class FlowDetector {
     for (const p of r.f64s()) d.baselinePorts.add(p);
     for (const h of r.strings()) d.baselineDestinations.add(h);
     for (const t of [d.sources, d.services, d.peers, d.channels]) t.read(r);
-    if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
+    closeSnapshot(r);
     return d;
   }
 
@@ -430,7 +430,7 @@ export class FlowDetector {
         case B_BEACON:
           technique = common ? TECHNIQUES.applicationLayerProtocol : TECHNIQUES.nonStandardPort;
           metricName = 'periodSeconds';
-          metric = cv[co + C_IA_MEAN];
+          metric = cv[co + C_IA_PERIOD];
           break;
         case B_FLOOD:
           // SYN/ACK floods exhaust the target's connection state (T1499); the rest saturate the link (T1498).

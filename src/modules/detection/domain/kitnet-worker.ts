@@ -3,8 +3,9 @@
  * holds the KitNet and consumes the feature ring: slot s carries 115 features and an op code; the worker
  * runs the op, writes the resulting score to scores[s] and publishes how many slots it has finished.
  *
- * Imports only kitnet.ts: a worker is a whole isolate, and the module index would pull in the database,
- * the HTTP server and the telemetry readers. The producer imports this file for the ring layout.
+ * Imports only kitnet.ts: a worker is a whole isolate, and the module index would pull in the telemetry
+ * readers (through the file scoring) and the flow detector, none of which the worker runs. The producer
+ * imports this file for the ring layout.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { KitNet } from './kitnet';

@@ -18,32 +18,16 @@ import type { ByteReader, ByteWriter } from './snapshot';
 /** dA.py: 1e-16 keeps a feature that was constant in training from dividing by zero. */
 const NORM_EPS = 1e-16;
 
-/** 2^k for k in [-64, 64], the integer part of the exponent in `sigmoid`. */
+/** 2^k for k in [-64, 64], the integer part of the exponent in `sigmoidInPlace`. */
 const POW2 = Float64Array.from({ length: 129 }, (_, i) => 2 ** (i - 64));
 
 /**
- * Logistic function with exp by range reduction: e^-a = 2^k · e^f, |f| ≤ ln2/2, e^f by its degree-8
- * Taylor polynomial (relative error < 2e-10). Math.exp costs ~3x more in V8 and the ensemble calls this
- * ~250 times per packet. Beyond |a| = 40 the result is within 5e-18 of 0 or 1.
- */
-export function sigmoid(a: number): number {
-  if (a >= 40) return 1;
-  if (a <= -40) return 4.248354255291589e-18;
-  const t = -a * Math.LOG2E;
-  const k = Math.round(t);
-  const f = (t - k) * Math.LN2;
-  const ef =
-    1 +
-    f *
-      (1 +
-        f * (0.5 + f * (1 / 6 + f * (1 / 24 + f * (1 / 120 + f * (1 / 720 + f * (1 / 5040 + f / 40320)))))));
-  return 1 / (1 + ef * POW2[k + 64]);
-}
-
-/**
- * `sigmoid` applied in place to a[from..to), the same arithmetic. The autoencoders call this on whole
- * layers instead of `sigmoid` per unit: a call that V8 does not inline returns its double boxed on the
- * heap, and the ensemble's loops are too large for it to inline ~250 calls a packet.
+ * Logistic function 1 / (1 + e^-a) applied in place to a[from..to), with exp by range reduction:
+ * e^-a = 2^k · e^f, |f| ≤ ln2/2, e^f by its degree-8 Taylor polynomial (relative error < 2e-10). Math.exp
+ * costs ~3x more in V8 and the ensemble evaluates ~250 units per packet. Beyond |a| = 40 the result is
+ * within 5e-18 of 0 or 1. The autoencoders call this on whole layers rather than a scalar function per
+ * unit: a call that V8 does not inline returns its double boxed on the heap, and the ensemble's loops are
+ * too large for it to inline ~250 calls a packet.
  */
 export function sigmoidInPlace(a: Float64Array, from: number, to: number): void {
   for (let i = from; i < to; i++) {
@@ -441,47 +425,6 @@ export class AutoencoderBank {
     for (const a of [this.visibleBias, this.normMin, this.normMax]) a.set(r.f64s(), this.visibleStart[k]);
     for (let g = this.visibleStart[k]; g < this.visibleStart[k + 1]; g++)
       this.invRange[g] = 1 / (this.normMax[g] - this.normMin[g] + NORM_EPS);
-  }
-}
-
-/** One autoencoder (dA.py): a bank of one, for callers that hold a single network. */
-export class Autoencoder {
-  readonly hidden: number;
-  private readonly bank: AutoencoderBank;
-  private readonly index: Int32Array;
-  private readonly rmse = new Float64Array(1);
-
-  constructor(
-    readonly visible: number,
-    hiddenRatio: number,
-    learningRate: number,
-    random: () => number,
-    clip = Number.POSITIVE_INFINITY,
-  ) {
-    this.bank = new AutoencoderBank([visible], hiddenRatio, learningRate, random, clip);
-    this.hidden = this.bank.hidden[0];
-    this.index = new Int32Array(visible);
-  }
-
-  get trained(): number {
-    return this.bank.trained;
-  }
-
-  /** Input i is src[index[offset + i]], or src[offset + i] when index is null. */
-  private gather(index: Int32Array | null, offset: number): Int32Array {
-    for (let i = 0; i < this.visible; i++) this.index[i] = index === null ? offset + i : index[offset + i];
-    return this.index;
-  }
-
-  /** One SGD step; returns the RMSE before the step (dA.train). */
-  train(src: Float64Array, index: Int32Array | null, offset: number): number {
-    this.bank.run(src, this.gather(index, offset), this.rmse, true);
-    return this.rmse[0];
-  }
-
-  execute(src: Float64Array, index: Int32Array | null, offset: number): number {
-    this.bank.run(src, this.gather(index, offset), this.rmse, false);
-    return this.rmse[0];
   }
 }
 

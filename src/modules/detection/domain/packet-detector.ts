@@ -25,7 +25,7 @@ import type { DetectionAlert } from './alert';
 import { CONTEXT_WEIGHT, ContextModel, type ContextSummary } from './context-rules';
 import { KitNet } from './kitnet';
 import { PacketAlerts } from './packet-alerts';
-import { ByteWriter, openSnapshot } from './snapshot';
+import { ByteWriter, closeSnapshot, openSnapshot } from './snapshot';
 import { ScoreCalibrator, type ThresholdFit } from './threshold';
 
 export interface PacketDetectorOptions {
@@ -306,7 +306,7 @@ export class PacketDetector {
     const counts = r.f64s();
     for (let i = 0; i < sources.length; i++)
       d.judge.bursts.sources.set(sources[i], { count: counts[2 * i], time: counts[2 * i + 1] });
-    if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
+    closeSnapshot(r);
     return d;
   }
 }

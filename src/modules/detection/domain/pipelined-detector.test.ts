@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../../../test/support/shared-data';
-import { type PacketRecord, readPacketFile } from '../../telemetry';
-import { emptyPacket } from '../../telemetry/domain/records';
+import { emptyPacket, type PacketRecord, readPacketFile } from '../../telemetry';
 import type { DetectionAlert } from './alert';
 import { PacketDetector, type PacketDetectorOptions, type PacketVerdict } from './packet-detector';
 import { forgedWrite, modbusPolling, renumber } from './packet-test-support';

@@ -19,7 +19,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emptyPacket, type PacketRecord } from '../../telemetry/domain/records';
+import { emptyPacket, type PacketRecord } from '../../telemetry';
 import { AfterImage, FEATURE_COUNT } from './afterimage';
 import { ContextModel, type ContextSummary } from './context-rules';
 import { type KitNetRingInit, OP, RING, SPIN_ROUNDS } from './kitnet-worker';
@@ -208,10 +208,6 @@ export class PipelinedPacketDetector {
     worker.on('error', () => {});
     worker.unref();
     return new PipelinedPacketDetector(options, worker, init);
-  }
-
-  get trained(): boolean {
-    return this.resolved >= this.trainPackets;
   }
 
   /** Verdicts delivered so far (packets 1..delivered, in push order). */

@@ -81,6 +81,11 @@ export function openSnapshot(bytes: Uint8Array, magic: number, version: number, 
   return r;
 }
 
+/** Ends a snapshot read after its last section: throws when bytes are left over. */
+export function closeSnapshot(r: ByteReader): void {
+  if (!r.done) throw invalid('snapshot has trailing bytes', [{ offset: r.offset, message: 'trailing' }]);
+}
+
 export class ByteReader {
   private readonly view: DataView;
   private pos = 0;

@@ -1,7 +1,7 @@
 /** On-demand cover changes priced by re-rating the changed terms on the policy's own filing. */
 import type { Clock } from '../../../core/clock';
 import { conflict, invalid } from '../../../core/errors';
-import { checkEndorsementDate, endorse, type Policy } from './policy';
+import { checkEndorsable, endorse, type Policy } from './policy';
 import type { RatingResult } from './rating';
 
 /**
@@ -15,12 +15,9 @@ export function endorseFromRating(
   input: { effectiveDate: string; reason: string; requestedBy: string },
   clock: Clock,
 ): Policy {
-  // The date is judged first: a bad date is the caller's to fix whatever the re-rating says.
-  if (policy.status !== 'bound' && policy.status !== 'in_force')
-    throw conflict(
-      `policy ${policy.number} is ${policy.status}; only a bound or in-force policy can be endorsed`,
-    );
-  checkEndorsementDate(policy, input.effectiveDate, clock);
+  // The policy's state and the date are judged first: a bad date is the caller's to fix whatever the
+  // re-rating says.
+  checkEndorsable(policy, input.effectiveDate, clock);
   if (rating.filingId !== policy.filingId) {
     throw conflict(
       `policy ${policy.number} is rated on ${policy.filingId}; the re-rating used ${rating.filingId}`,

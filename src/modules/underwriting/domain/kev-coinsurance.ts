@@ -28,7 +28,7 @@ export interface KevCoinsurance {
  * Days a KEV finding open at inception is unpatched at the time of an average loss: losses fall on
  * average mid-period (182 days in), plus however long it was already open at quoting.
  */
-export const MID_PERIOD_DAYS = 182;
+const MID_PERIOD_DAYS = 182;
 
 /**
  * Each driver weighs r·L/i (i = its rank, 1-based), as in the scenario vulnerability formula; the KEV

@@ -241,8 +241,15 @@ export interface EndorseInput {
   requestedBy: string;
 }
 
-/** An endorsement date must be a calendar date inside the period, not in the past, not before the last one. */
-export function checkEndorsementDate(policy: Policy, effectiveDate: string, clock: Clock): void {
+/**
+ * Whether the policy can be endorsed from `effectiveDate`: it must be bound or in force, and the date
+ * a calendar date inside the period, not in the past, not before the last endorsement.
+ */
+export function checkEndorsable(policy: Policy, effectiveDate: string, clock: Clock): void {
+  if (policy.status !== 'bound' && policy.status !== 'in_force')
+    throw conflict(
+      `policy ${policy.number} is ${policy.status}; only a bound or in-force policy can be endorsed`,
+    );
   checkDate(effectiveDate, 'effectiveDate');
   const { start, end } = policy.period;
   if (effectiveDate < start || effectiveDate >= end) {
@@ -269,11 +276,7 @@ export function checkEndorsementDate(policy: Policy, effectiveDate: string, cloc
  * change in annual premium x days remaining / days in the period, rounded once to the minor unit.
  */
 export function endorse(policy: Policy, input: EndorseInput, clock: Clock): Policy {
-  if (policy.status !== 'bound' && policy.status !== 'in_force')
-    throw conflict(
-      `policy ${policy.number} is ${policy.status}; only a bound or in-force policy can be endorsed`,
-    );
-  checkEndorsementDate(policy, input.effectiveDate, clock);
+  checkEndorsable(policy, input.effectiveDate, clock);
   const { start, end } = policy.period;
   if (
     input.annualPremium.currency !== policy.annualPremium.currency ||

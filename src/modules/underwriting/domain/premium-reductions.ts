@@ -51,12 +51,10 @@ interface Change {
 const plural = (n: number, kind: string) =>
   `${n} ${kind.replace(/_/g, ' ')}${n === 1 ? '' : kind.endsWith('s') ? '' : 's'}`;
 
-/** The most common kind of some devices, to say "12 cameras" rather than "12 devices". */
+/** The kind shared by all of some devices, to say "12 cameras"; "device" when they are of mixed kinds (or none). */
 function kindOf(devices: AssessedDevice[]): string {
-  const n = new Map<string, number>();
-  for (const d of devices) n.set(d.kind, (n.get(d.kind) ?? 0) + 1);
-  const top = [...n.entries()].sort((a, b) => b[1] - a[1]);
-  return top.length === 1 ? top[0][0] : 'device';
+  const kinds = new Set(devices.map((d) => d.kind));
+  return kinds.size === 1 ? devices[0].kind : 'device';
 }
 
 function withDevices(

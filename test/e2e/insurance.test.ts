@@ -81,6 +81,9 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     expect(row).toContain(tomorrow);
     expect(row).toMatch(/retention USD 25,000.00 -> USD 50,000.00/);
     expect(row).toMatch(/return /);
+    // The evidence panel on the same page fetches again: the endorsement document is proven too.
+    const proven = page.locator('[data-testid=ledger-evidence] [data-testid=ledger-entry]');
+    await expect.poll(() => proven.count(), { timeout: 30_000 }).toBe(2);
     console.log(`screenshot: ${await screenshot(page, 'insurance-endorsement')}`);
   });
 
@@ -98,6 +101,13 @@ describe.skipIf(!!skip)('dashboard: quote, exceedance curve, bind, the insured p
     // The insured sees the endorsement but not the underwriter's form.
     expect(await page.locator('[data-testid=endorsements] tbody tr').count()).toBe(1);
     expect(await page.locator('[data-testid=endorse-form]').count()).toBe(0);
+    // Both policy documents are proven from the insurer's log: the declarations and the endorsement.
+    const entries = page.locator('[data-testid=ledger-evidence] [data-testid=ledger-entry]');
+    await expect.poll(() => entries.count(), { timeout: 30_000 }).toBe(2);
+    const logged = (await entries.allTextContents()).join('\n');
+    expect(logged).toMatch(/endorsement 1 SHA-256 [0-9a-f]{16}/);
+    expect(logged).toMatch(/declarations SHA-256 [0-9a-f]{16}/);
+    expect(await page.locator('[data-testid=ledger-entry][data-ok=false]').count()).toBe(0);
     console.log(`screenshot: ${await screenshot(page, 'insurance-policy')}`);
   });
 });

@@ -20,6 +20,8 @@ function describe(type: LedgerEntryType, payload: unknown): string {
     return `changed ${Object.keys(p.change).join(', ')} (${p.source})`;
   if (type === 'policy_document' && typeof p.declarationsSha256 === 'string')
     return `declarations SHA-256 ${p.declarationsSha256.slice(0, 16)}…`;
+  if (type === 'policy_document' && typeof p.document === 'string' && typeof p.sha256 === 'string')
+    return `${p.document}${p.sequence ? ` ${p.sequence}` : ''} SHA-256 ${p.sha256.slice(0, 16)}…`;
   if (type === 'response_action' && typeof p.to === 'string')
     return `${p.from} → ${p.to}${p.note ? `: ${p.note}` : ''} (${p.by})`;
   return '';

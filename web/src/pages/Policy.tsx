@@ -84,7 +84,12 @@ export function PolicyPage({ params }: PageProps) {
           </table>
           <PremiumReductionsPanel policyId={p.id} version={version} />
           <PolicyChangesPanel policy={p} onChanged={() => setVersion((v) => v + 1)} />
-          <EvidencePanel type="policy_document" record={p.id} title="Ledger evidence of the declarations" />
+          <EvidencePanel
+            type="policy_document"
+            record={p.id}
+            version={String(version)}
+            title="Ledger evidence of the policy documents"
+          />
         </>
       )}
     </div>
